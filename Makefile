@@ -1,0 +1,47 @@
+# Two commands on a fresh machine (Python 3.11 and the package registries are all it needs):
+#   make run    install everything, generate demo data if none is there, run the pipeline once
+#   make test   install everything and run the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV := $(PYTHON) -m uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+
+LANDING_DIR ?= $(or $(KPI_LANDING_DIR),data/landing)
+DEMO_DAYS ?= 120
+
+.PHONY: install run test lint format dev bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==0.13.8"
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+run: install
+	@if [ ! -d "$(LANDING_DIR)" ] || [ -z "$$(ls -A "$(LANDING_DIR)" 2>/dev/null)" ]; then \
+		$(BIN)/kpi-warehouse demo-data --out "$(LANDING_DIR)" --days $(DEMO_DAYS); \
+	fi
+	$(BIN)/kpi-warehouse lint
+	$(BIN)/kpi-warehouse run
+
+test: install
+	$(BIN)/ruff check pipelines tests benchmarks
+	$(BIN)/ruff format --check pipelines tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/kpi-warehouse lint --strict
+
+format: install
+	$(BIN)/ruff format pipelines tests benchmarks
+	$(BIN)/ruff check --fix pipelines tests benchmarks
+
+dev: install
+	$(BIN)/kpi-warehouse generate
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} $(BIN)/dagster dev -w workspace.yaml
+
+clean:
+	rm -rf warehouse .dagster_home dbt_project/target dbt_project/logs \
+		dbt_project/models/kpis/generated dbt_project/models/intermediate/definitions

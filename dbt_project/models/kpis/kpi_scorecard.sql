@@ -1,0 +1,61 @@
+{{ config(schema='marts', contract={'enforced': true}) }}
+
+-- The latest complete period of every KPI, with the period before it for the change.
+with
+
+kpi_values as (
+
+    select * from {{ ref('fct_kpi_values') }}
+
+),
+
+kpis as (
+
+    select * from {{ ref('dim_kpi') }}
+
+),
+
+complete_periods as (
+
+    select
+        kpi_values.*,
+        row_number() over (partition by kpi_id order by period_start desc) as recency,
+        lag(value) over (partition by kpi_id order by period_start) as previous_value
+    from kpi_values
+    where is_complete
+
+),
+
+latest as (
+
+    select * from complete_periods
+    where recency = 1
+
+)
+
+select
+    cast(kpis.kpi_id as varchar) as kpi_id,
+    cast(kpis.kpi_name as varchar) as kpi_name,
+    cast(kpis.goal_id as varchar) as goal_id,
+    cast(kpis.csf_id as varchar) as csf_id,
+    cast(kpis.frequency as varchar) as frequency,
+    cast(kpis.unit as varchar) as unit,
+    cast(kpis.direction as varchar) as direction,
+    cast(kpis.owner as varchar) as owner,
+    cast(latest.period_start as date) as period_start,
+    cast(latest.period_end as date) as period_end,
+    cast(latest.value as double) as value,
+    cast(latest.target as double) as target,
+    cast(coalesce(latest.status, 'no_data') as varchar) as status,
+    cast(latest.previous_value as double) as previous_value,
+    cast(latest.value - latest.previous_value as double) as change,
+    cast(
+        case
+            when latest.previous_value <> 0
+                then (latest.value - latest.previous_value) / abs(latest.previous_value)
+        end as double
+    ) as change_ratio,
+    cast(kpis.deadline as date) as deadline
+from kpis
+left join latest
+    on latest.kpi_id = kpis.kpi_id

@@ -1,0 +1,40 @@
+with
+
+campaign_days as (
+
+    select * from {{ ref('stg_google_ads__campaign_days') }}
+
+),
+
+aggregated as (
+
+    select
+        date_day,
+        campaign_key,
+        max(campaign_id) as campaign_id,
+        max(campaign_name) as campaign_name,
+        max(campaign_type) as campaign_type,
+        max(currency_code) as currency_code,
+        sum(impressions) as impressions,
+        sum(clicks) as clicks,
+        sum(cost) as cost,
+        sum(conversions) as conversions,
+        sum(conversion_value) as conversion_value
+    from campaign_days
+    group by date_day, campaign_key
+
+)
+
+select
+    cast(date_day as date) as date_day,
+    cast(campaign_key as varchar) as campaign_key,
+    cast(campaign_id as varchar) as campaign_id,
+    cast(campaign_name as varchar) as campaign_name,
+    cast(campaign_type as varchar) as campaign_type,
+    cast(currency_code as varchar) as currency_code,
+    cast(impressions as bigint) as impressions,
+    cast(clicks as bigint) as clicks,
+    cast(cost as double) as cost,
+    cast(conversions as double) as conversions,
+    cast(conversion_value as double) as conversion_value
+from aggregated

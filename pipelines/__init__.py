@@ -1,0 +1,1 @@
+"""KPI warehouse: Dagster code location and the kpi-warehouse command."""

@@ -1,0 +1,151 @@
+"""Raw assets: one per landing source, each guarded by a blocking pandera check."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import duckdb
+from pydantic import Field
+
+from pipelines.checks.raw_schemas import RAW_SCHEMAS, validate_raw_table
+from pipelines.ingest.raw_store import LOAD_LOG, RawStore, ensure_table_dirs
+from pipelines.ingest.runner import ingest_source
+from pipelines.ingest.sources import SOURCES, SourceSpec, raw_table_schemas
+from pipelines.resources import WarehouseResource
+
+RAW_GROUP = "raw"
+
+
+def raw_asset_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", table])
+
+
+def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=raw_asset_key(spec.raw_table),
+        group_name=RAW_GROUP,
+        description=f"{spec.description} Landing folder: `{spec.name}/`; raw table "
+        f"`raw.{spec.raw_table}` (Parquet).",
+        kinds={"python", "parquet"},
+        tags={"source": spec.name},
+    )
+    def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        ensure_table_dirs(warehouse.raw, raw_table_schemas())
+        report = ingest_source(
+            spec,
+            warehouse.landing,
+            RawStore(warehouse.raw),
+            load_id=context.run_id,
+            reject_threshold=warehouse.reject_threshold,
+        )
+        for problem in report.problems:
+            context.log.error(problem)
+        for warning in report.warnings:
+            context.log.warning(warning)
+        context.log.info(
+            f"{spec.name}: {report.files_loaded} file(s) loaded, {report.files_skipped} already "
+            f"loaded, {report.files_refused} refused; {report.rows_loaded} rows loaded, "
+            f"{report.rows_rejected} rejected"
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "files_seen": report.files_seen,
+                "files_loaded": report.files_loaded,
+                "files_skipped_already_loaded": report.files_skipped,
+                "files_refused": report.files_refused,
+                "rows_read": report.rows_read,
+                "rows_loaded": report.rows_loaded,
+                "rows_rejected": report.rows_rejected,
+                "problems": dg.MetadataValue.md(
+                    "\n".join(f"- {p}" for p in report.problems) or "none"
+                ),
+            }
+        )
+
+    return _ingest
+
+
+def build_schema_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=raw_asset_key(spec.raw_table),
+        name="pandera_schema",
+        blocking=True,
+        description=f"Types, keys and ranges of raw.{spec.raw_table} (pandera, inside DuckDB).",
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        outcome = validate_raw_table(warehouse.raw, spec.raw_table)
+        return dg.AssetCheckResult(
+            passed=outcome.passed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=outcome.summary()[:2000],
+            metadata={"rows_checked": outcome.rows, "failed_checks": len(outcome.failures)},
+        )
+
+    return _check
+
+
+def build_refused_files_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=raw_asset_key(spec.raw_table),
+        name="no_refused_files",
+        description="Warns while any landing file of the source is refused or over the reject "
+        "threshold; the message names the file and the reason.",
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        pattern = str(warehouse.raw / LOAD_LOG / "*.parquet").replace("'", "''")
+        with duckdb.connect() as con:
+            problems = con.execute(
+                f"select file_path, status, message from read_parquet('{pattern}', "
+                "union_by_name = true) where source = ? and status in ('refused', 'failed') "
+                "order by file_path",
+                [spec.name],
+            ).fetchall()
+        return dg.AssetCheckResult(
+            passed=not problems,
+            severity=dg.AssetCheckSeverity.WARN,
+            description="\n".join(m for _, _, m in problems)[:2000] or "every file loaded",
+            metadata={"files_refused": len(problems)},
+        )
+
+    return _check
+
+
+class RunContextConfig(dg.Config):
+    as_of: str = Field(
+        default="",
+        description="As-of date or time (YYYY-MM-DD[THH:MM]) in the reporting time zone; "
+        "empty means now. Periods ending on or before it count as complete.",
+    )
+
+
+def parse_as_of(value: str, timezone: str, now: dt.datetime | None = None) -> dt.datetime:
+    """The as-of moment as a naive local time in the reporting time zone."""
+    if not value.strip():
+        now = now or dt.datetime.now(dt.UTC)
+        return now.astimezone(ZoneInfo(timezone)).replace(tzinfo=None, microsecond=0)
+    parsed = dt.datetime.fromisoformat(value.strip())
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+    return parsed
+
+
+@dg.asset(
+    key=raw_asset_key("run_context"),
+    group_name=RAW_GROUP,
+    description="The as-of time of the run; KPI periods are judged complete against it.",
+    kinds={"python", "parquet"},
+)
+def run_context(
+    context: dg.AssetExecutionContext, config: RunContextConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    as_of = parse_as_of(config.as_of, warehouse.reporting_timezone)
+    ensure_table_dirs(warehouse.raw, raw_table_schemas())
+    RawStore(warehouse.raw).write_run_context(as_of, context.run_id)
+    return dg.MaterializeResult(metadata={"as_of": as_of.isoformat(sep=" ")})
+
+
+ingestion_assets = [build_ingestion_asset(spec) for spec in SOURCES.values()]
+ingestion_checks = [
+    build_schema_check(spec) for spec in SOURCES.values() if spec.raw_table in RAW_SCHEMAS
+]
+ingestion_checks += [build_refused_files_check(spec) for spec in SOURCES.values()]

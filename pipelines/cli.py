@@ -1,0 +1,205 @@
+"""The `kpi-warehouse` command: lint, generate, run, scorecard and demo-data."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from pipelines.settings import PROJECT_DIR, Settings
+
+console = Console()
+if not console.is_terminal:
+    console = Console(width=160)
+err = Console(stderr=True)
+
+
+def _display_path(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from pipelines.kpis.facts import load_fact_catalog
+    from pipelines.kpis.lint import exit_code, findings_as_json, lint_portfolio
+    from pipelines.kpis.loader import DefinitionError, load_portfolio
+
+    definitions = (
+        Path(args.definitions) if args.definitions else Settings.from_env().definitions_dir
+    )
+    try:
+        portfolio = load_portfolio(definitions)
+    except DefinitionError as exc:
+        if args.format == "json":
+            import json
+
+            problems = [
+                {
+                    "severity": "error",
+                    "rule": "definition.invalid",
+                    "file": p.file,
+                    "field": p.field,
+                    "message": p.message,
+                }
+                for p in exc.problems
+            ]
+            print(
+                json.dumps({"errors": len(problems), "warnings": 0, "findings": problems}, indent=2)
+            )
+        else:
+            for problem in exc.problems:
+                err.print(
+                    f"[red]error[/red] {_display_path(problem.file)}: "
+                    f"{problem.field + ': ' if problem.field else ''}{problem.message}",
+                    highlight=False,
+                )
+        return 2
+    findings = lint_portfolio(portfolio, load_fact_catalog())
+    if args.format == "json":
+        print(findings_as_json(findings))
+    else:
+        for finding in findings:
+            colour = "red" if finding.severity.value == "error" else "yellow"
+            console.print(
+                f"[{colour}]{finding.severity.value}[/{colour}] {_display_path(finding.file)} "
+                f"[bold]{finding.rule}[/bold]: {finding.message}\n    fix: {finding.fix}",
+                highlight=False,
+            )
+        errors = sum(f.severity.value == "error" for f in findings)
+        console.print(
+            f"{len(portfolio.kpis)} KPIs, {len(portfolio.goals)} goals: "
+            f"{errors} error(s), {len(findings) - errors} warning(s)."
+        )
+    return exit_code(findings, strict=args.strict)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pipelines.dbt_manifest import prepare
+
+    project = prepare(Settings.from_env(), force=args.force)
+    console.print(f"dbt models generated and manifest ready: {project.manifest_path}")
+    return 0
+
+
+def _ensure_dagster_home(settings: Settings) -> None:
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        source = PROJECT_DIR / "dagster.yaml"
+        config.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    _ensure_dagster_home(settings)
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions(settings)
+    job = defs.resolve_implicit_global_asset_job_def()
+    run_config = {
+        "ops": {"raw__run_context": {"config": {"as_of": args.as_of or ""}}},
+        "loggers": {"console": {"config": {"log_level": "INFO"}}},
+    }
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False
+        )
+    if not result.success:
+        err.print("[red bold]The run failed.[/red bold]")
+        for event in result.all_events:
+            if event.event_type_value in ("STEP_FAILURE", "ASSET_CHECK_EVALUATION"):
+                data = event.event_specific_data
+                passed = getattr(data, "passed", False)
+                if not passed:
+                    err.print(f"- {event.message}", highlight=False)
+        return 1
+    if not args.quiet:
+        return cmd_scorecard(argparse.Namespace(format="table"))
+    return 0
+
+
+def cmd_scorecard(args: argparse.Namespace) -> int:
+    from pipelines.report.scorecard import (
+        read_scorecard,
+        scorecard_csv,
+        scorecard_json,
+        scorecard_table,
+    )
+
+    try:
+        rows = read_scorecard(Settings.from_env().warehouse_path)
+    except FileNotFoundError as exc:
+        err.print(f"[red]{exc}[/red]")
+        return 2
+    if args.format == "json":
+        print(scorecard_json(rows))
+    elif args.format == "csv":
+        print(scorecard_csv(rows), end="")
+    else:
+        console.print(scorecard_table(rows))
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from pipelines.demo.landing import write_demo_landing
+
+    end = dt.date.fromisoformat(args.end) if args.end else dt.date.today() - dt.timedelta(days=1)
+    out = Path(args.out)
+    written = write_demo_landing(out, end=end, days=args.days, scale=args.scale, seed=args.seed)
+    console.print(
+        f"wrote {len(written)} demo export file(s) to {out} ({args.days} days up to {end})"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kpi-warehouse", description="SMART KPIs from marketing and CRM exports."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    lint = commands.add_parser("lint", help="check the KPI definitions (SMART and portfolio rules)")
+    lint.add_argument("--definitions", help="definitions folder (default: KPI_DEFINITIONS_DIR)")
+    lint.add_argument("--format", choices=["text", "json"], default="text")
+    lint.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    lint.set_defaults(func=cmd_lint)
+
+    generate = commands.add_parser("generate", help="generate KPI dbt models and parse the project")
+    generate.add_argument("--force", action="store_true", help="run dbt parse even if unchanged")
+    generate.set_defaults(func=cmd_generate)
+
+    run = commands.add_parser("run", help="materialise every asset once, then print the scorecard")
+    run.add_argument("--as-of", help="as-of date or time (default: now, reporting time zone)")
+    run.add_argument("--quiet", action="store_true", help="do not print the scorecard")
+    run.set_defaults(func=cmd_run)
+
+    scorecard = commands.add_parser("scorecard", help="print the KPI scorecard")
+    scorecard.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    scorecard.set_defaults(func=cmd_scorecard)
+
+    demo = commands.add_parser("demo-data", help="write a deterministic demo landing folder")
+    demo.add_argument("--out", default=str(Settings.from_env().landing_dir))
+    demo.add_argument("--days", type=int, default=120)
+    demo.add_argument("--scale", type=float, default=1.0)
+    demo.add_argument("--end", help="last day of the data (default: yesterday)")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(func=cmd_demo_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Prepare the dbt project once: generate the KPI models and parse the manifest only on change.
+
+Every dbt invocation costs seconds before any SQL runs, so the manifest is prepared once and reused
+by Dagster's definitions, schedules and runs. A fingerprint of everything that affects parsing
+(the KPI definitions, the dbt project files, the package versions) decides whether `dbt parse` must
+run again; the generated models are rewritten only when their content changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+
+from pipelines.kpis.dbt_models import write_generated_models
+from pipelines.kpis.facts import load_fact_catalog
+from pipelines.kpis.lint import Severity, lint_portfolio
+from pipelines.kpis.loader import DefinitionError, DefinitionProblem, load_portfolio
+from pipelines.settings import DBT_PROJECT_DIR, Settings
+
+FINGERPRINT_FILE = "kpi_warehouse_fingerprint.txt"
+_PARSE_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests", "seeds")
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the venv's), else whatever `dbt` is on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_cli(project: DbtProject) -> DbtCliResource:
+    return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+
+
+def dbt_project() -> DbtProject:
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def export_environment(settings: Settings) -> None:
+    """Make the dbt subprocesses see the same absolute paths as the Python code."""
+    os.environ.update(settings.export_for_dbt())
+    os.environ.setdefault("KPI_REPORTING_TIMEZONE", settings.reporting_timezone)
+
+
+def _fingerprint(project_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for name in ("dbt-core", "dbt-duckdb", "dagster-dbt"):
+        digest.update(f"{name}={metadata.version(name)}\n".encode())
+    for entry in _PARSE_INPUTS:
+        root = project_dir / entry
+        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in paths:
+            digest.update(str(path.relative_to(project_dir)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def generate_models(settings: Settings) -> list[Path]:
+    """Load and lint the portfolio; refuse on errors; write the generated dbt models."""
+    portfolio = load_portfolio(settings.definitions_dir)
+    facts = load_fact_catalog()
+    errors = [f for f in lint_portfolio(portfolio, facts) if f.severity == Severity.error]
+    if errors:
+        raise DefinitionError(
+            [DefinitionProblem(f.file, f.rule, f"{f.message} Fix: {f.fix}") for f in errors]
+        )
+    return write_generated_models(portfolio, facts)
+
+
+def prepare(settings: Settings | None = None, *, force: bool = False) -> DbtProject:
+    """Generate models and run `dbt parse` if anything changed since the last preparation."""
+    settings = settings or Settings.from_env()
+    export_environment(settings)
+    generate_models(settings)
+    project = dbt_project()
+    stamp = project.project_dir / project.target_path / FINGERPRINT_FILE
+    fingerprint = _fingerprint(project.project_dir)
+    if (
+        force
+        or not project.manifest_path.exists()
+        or not stamp.exists()
+        or (stamp.read_text() != fingerprint)
+    ):
+        dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(fingerprint)
+    return project

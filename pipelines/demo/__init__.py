@@ -1,0 +1,1 @@
+"""Deterministic, realistic demo landing data in the real export formats."""

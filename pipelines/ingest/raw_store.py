@@ -1,0 +1,218 @@
+"""The raw layer: engine-neutral Parquet files written once per landing file, plus the load log.
+
+Layout under KPI_RAW_DIR:
+    <table>/<file_hash>.parquet       typed rows of one landing file, with lineage columns
+    rejected_rows/<file_hash>.parquet rows that failed a check, with line, column, check, text
+    load_log/<file_hash>.parquet      one row per distinct landing file: what happened to it
+    run_context/run_context.parquet   the as-of time of the current run
+
+Every file is written to a temporary name and renamed into place, so a killed run never leaves a
+half-written file behind. The same content (same hash) is never loaded twice. Any engine can read
+the layout; for DuckDB, `register_views` exposes it as the `raw` schema of the working database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+LOAD_LOG = "load_log"
+REJECTED_ROWS = "rejected_rows"
+RUN_CONTEXT = "run_context"
+
+LOAD_LOG_SCHEMA = pa.schema(
+    [
+        ("load_id", pa.string()),
+        ("source", pa.string()),
+        ("raw_table", pa.string()),
+        ("file_path", pa.string()),
+        ("file_hash", pa.string()),
+        ("status", pa.string()),
+        ("rows_read", pa.int64()),
+        ("rows_loaded", pa.int64()),
+        ("rows_rejected", pa.int64()),
+        ("summary_rows", pa.int64()),
+        ("first_date", pa.date32()),
+        ("last_date", pa.date32()),
+        ("message", pa.string()),
+        ("loaded_at", pa.timestamp("us")),
+    ]
+)
+REJECTED_SCHEMA = pa.schema(
+    [
+        ("load_id", pa.string()),
+        ("source", pa.string()),
+        ("file_path", pa.string()),
+        ("file_hash", pa.string()),
+        ("line_number", pa.int64()),
+        ("column_name", pa.string()),
+        ("check_name", pa.string()),
+        ("value", pa.string()),
+        ("original_text", pa.string()),
+    ]
+)
+RUN_CONTEXT_SCHEMA = pa.schema([("as_of_ts", pa.timestamp("us")), ("run_id", pa.string())])
+LINEAGE_FIELDS = [
+    ("_source_file", pa.string()),
+    ("_file_hash", pa.string()),
+    ("_load_id", pa.string()),
+    ("_loaded_at", pa.timestamp("us")),
+]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_parquet_atomically(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    pq.write_table(table, temporary, compression="zstd")
+    os.replace(temporary, path)
+
+
+@dataclass(frozen=True)
+class LoadRecord:
+    load_id: str
+    source: str
+    raw_table: str
+    file_path: str
+    file_hash: str
+    status: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    summary_rows: int = 0
+    first_date: dt.date | None = None
+    last_date: dt.date | None = None
+    message: str = ""
+    loaded_at: dt.datetime | None = None
+
+
+class RawStore:
+    """Reads and writes the raw Parquet layout under one directory."""
+
+    def __init__(self, raw_dir: Path):
+        self.raw_dir = raw_dir
+
+    def table_dir(self, table: str) -> Path:
+        return self.raw_dir / table
+
+    def loaded_hashes(self, source: str) -> set[str]:
+        """Hashes of files of this source that were loaded (or consciously skipped) before."""
+        log_dir = self.table_dir(LOAD_LOG)
+        if not log_dir.exists():
+            return set()
+        hashes = set()
+        for path in log_dir.glob("*.parquet"):
+            for row in pq.read_table(path, columns=["source", "file_hash", "status"]).to_pylist():
+                if row["source"] == source and row["status"] == "loaded":
+                    hashes.add(row["file_hash"])
+        return hashes
+
+    def write_rows(
+        self, table_name: str, file_hash: str, table: pa.Table, record: LoadRecord
+    ) -> None:
+        loaded_at = record.loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        n = table.num_rows
+        lineage = {
+            "_source_file": pa.array([record.file_path] * n, pa.string()),
+            "_file_hash": pa.array([file_hash] * n, pa.string()),
+            "_load_id": pa.array([record.load_id] * n, pa.string()),
+            "_loaded_at": pa.array([loaded_at] * n, pa.timestamp("us")),
+        }
+        for name, column in lineage.items():
+            table = table.append_column(name, column)
+        write_parquet_atomically(table, self.table_dir(table_name) / f"{file_hash}.parquet")
+
+    def write_rejected(self, record: LoadRecord, rejected: list) -> None:
+        if not rejected:
+            return
+        rows = {
+            "load_id": [record.load_id] * len(rejected),
+            "source": [record.source] * len(rejected),
+            "file_path": [record.file_path] * len(rejected),
+            "file_hash": [record.file_hash] * len(rejected),
+            "line_number": [r.line for r in rejected],
+            "column_name": [r.column for r in rejected],
+            "check_name": [r.check for r in rejected],
+            "value": [r.value for r in rejected],
+            "original_text": [r.original for r in rejected],
+        }
+        path = self.table_dir(REJECTED_ROWS) / f"{record.file_hash}.parquet"
+        write_parquet_atomically(pa.table(rows, schema=REJECTED_SCHEMA), path)
+
+    def write_load_record(self, record: LoadRecord) -> None:
+        values = {name: [getattr(record, name)] for name in LOAD_LOG_SCHEMA.names}
+        if values["loaded_at"] == [None]:
+            values["loaded_at"] = [dt.datetime.now(dt.UTC).replace(tzinfo=None)]
+        path = self.table_dir(LOAD_LOG) / f"{record.file_hash}.parquet"
+        write_parquet_atomically(pa.table(values, schema=LOAD_LOG_SCHEMA), path)
+
+    def write_run_context(self, as_of: dt.datetime, run_id: str) -> None:
+        table = pa.table({"as_of_ts": [as_of], "run_id": [run_id]}, schema=RUN_CONTEXT_SCHEMA)
+        write_parquet_atomically(table, self.table_dir(RUN_CONTEXT) / "run_context.parquet")
+
+
+def _empty_select(schema: pa.Schema) -> str:
+    duck_types = {
+        pa.string(): "varchar",
+        pa.int64(): "bigint",
+        pa.float64(): "double",
+        pa.date32(): "date",
+        pa.timestamp("us"): "timestamp",
+        pa.bool_(): "boolean",
+    }
+    columns = ", ".join(f"cast(null as {duck_types[f.type]}) as {f.name}" for f in schema)
+    return f"select {columns} where false"
+
+
+def view_sql(raw_dir: Path, table: str, schema: pa.Schema) -> str:
+    """SQL of the view `raw.<table>` over the table's Parquet files (empty and typed if none)."""
+    directory = raw_dir / table
+    if directory.exists() and any(directory.glob("*.parquet")):
+        pattern = str(directory / "*.parquet").replace("'", "''")
+        return f"select * from read_parquet('{pattern}', union_by_name = true)"
+    return _empty_select(schema)
+
+
+def ensure_table_dirs(raw_dir: Path, schemas: dict[str, pa.Schema]) -> None:
+    """Give every raw table folder a zero-row `_schema.parquet`, so readers always find the table
+    with its columns, even before its first file was loaded."""
+    for table, schema in schemas.items():
+        path = raw_dir / table / "_schema.parquet"
+        if not path.exists():
+            write_parquet_atomically(schema.empty_table(), path)
+
+
+def register_views(
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, schemas: dict[str, pa.Schema]
+) -> None:
+    """Expose every raw table as a view in schema `raw` of a DuckDB database."""
+    con.execute("create schema if not exists raw")
+    for table, schema in schemas.items():
+        con.execute(f"create or replace view raw.{table} as {view_sql(raw_dir, table, schema)}")
+
+
+def with_lineage(schema: pa.Schema) -> pa.Schema:
+    for name, dtype in LINEAGE_FIELDS:
+        schema = schema.append(pa.field(name, dtype))
+    return schema
+
+
+RAW_META_SCHEMAS: dict[str, pa.Schema] = {
+    LOAD_LOG: LOAD_LOG_SCHEMA,
+    REJECTED_ROWS: REJECTED_SCHEMA,
+    RUN_CONTEXT: RUN_CONTEXT_SCHEMA,
+}

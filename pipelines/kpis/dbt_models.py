@@ -1,0 +1,471 @@
+"""Generate the dbt models that compute each KPI from its definition file.
+
+Adding a KPI is adding one YAML file: this module turns the portfolio into one dbt model per KPI
+(`kpi_<id>`, tagged with its frequency), a model that unions them, and the definition models behind
+`dim_kpi`, `dim_goal` and `dim_csf`. Expressions are parsed and re-rendered (never pasted), and all
+literals are escaped. Files are rewritten only when their content changes, so dbt's partial parsing
+keeps working, and files of removed KPIs are deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import yaml
+
+from pipelines.kpis.expressions import to_sql
+from pipelines.kpis.facts import Fact
+from pipelines.kpis.models import (
+    Aggregate,
+    CountComputation,
+    CountDistinctComputation,
+    GrowthComputation,
+    KpiDefinition,
+    Portfolio,
+    RatioComputation,
+    ShareComputation,
+    SumComputation,
+)
+from pipelines.settings import DBT_PROJECT_DIR, PROJECT_DIR
+
+KPI_MODELS_DIR = Path("models/kpis/generated")
+DEFINITION_MODELS_DIR = Path("models/intermediate/definitions")
+HEADER = (
+    "-- Generated from {source} by `kpi-warehouse generate`; edit the YAML file, not this one.\n"
+)
+
+
+class GenerationError(ValueError):
+    """A KPI that cannot be turned into SQL (the lint reports the same problem with a fix)."""
+
+
+def sql_string(value: str | None) -> str:
+    if value is None:
+        return "cast(null as varchar)"
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_number(value: float | None) -> str:
+    if value is None:
+        return "cast(null as double)"
+    if not math.isfinite(value):
+        raise GenerationError(f"number {value} is not finite")
+    return f"cast({value!r} as double)"
+
+
+def sql_date(value: dt.date | None) -> str:
+    return "cast(null as date)" if value is None else f"cast('{value.isoformat()}' as date)"
+
+
+def _relative(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_DIR))
+    except ValueError:
+        return str(path)
+
+
+def _fact_for(kpi: KpiDefinition, facts: dict[str, Fact]) -> Fact:
+    fact_name = kpi.fact
+    if fact_name not in facts:
+        known = ", ".join(sorted(facts))
+        raise GenerationError(f"{kpi.id}: unknown fact '{fact_name}'; known facts: {known}")
+    return facts[fact_name]
+
+
+def _row(text: str | None, fact: Fact) -> str | None:
+    return None if text is None else to_sql(text, fact.columns)
+
+
+def _aggregate_sql(aggregate: Aggregate, fact: Fact) -> str:
+    measure = _row(aggregate.measure, fact)
+    where = _row(aggregate.where, fact)
+    if aggregate.aggregate == "count":
+        counted = "1" if measure is None else f"case when ({measure}) is not null then 1 else 0 end"
+        if where:
+            counted = f"case when {where} then {counted} else 0 end"
+        return f"sum({counted})"
+    if where:
+        measure = f"case when {where} then {measure} end"
+    if aggregate.aggregate == "count_distinct":
+        return f"count(distinct {measure})"
+    return f"coalesce(sum({measure}), 0)"
+
+
+def _target_sql(kpi: KpiDefinition) -> str:
+    if kpi.target is None:
+        return sql_number(None)
+    if not kpi.target.per_period:
+        return sql_number(kpi.target.value)
+    branches = "\n".join(
+        f"            when periods.period_start = {sql_date(t.period_start)}"
+        f" then {sql_number(t.value)}"
+        for t in kpi.target.per_period
+    )
+    return f"case\n{branches}\n            else {sql_number(kpi.target.value)}\n        end"
+
+
+def _aggregated_cte(kpi: KpiDefinition, fact: Fact) -> tuple[str, str]:
+    """SQL of the `aggregated` CTE (period_start, numerator, denominator) and the value formula."""
+    computation = kpi.computation
+    source = "fact_rows"
+    if isinstance(computation, SumComputation):
+        aggregate = Aggregate(aggregate="sum", measure=computation.measure, where=computation.where)
+        numerator, denominator = _aggregate_sql(aggregate, fact), "cast(null as double)"
+        value = "aggregated.numerator"
+    elif isinstance(computation, CountComputation):
+        aggregate = Aggregate(aggregate="count", where=computation.where)
+        numerator, denominator = _aggregate_sql(aggregate, fact), "cast(null as double)"
+        value = "coalesce(aggregated.numerator, 0)"
+    elif isinstance(computation, CountDistinctComputation):
+        column = to_sql(computation.column, fact.columns)
+        where = _row(computation.where, fact)
+        conditions = [f"({column}) is not null"] + ([f"({where})"] if where else [])
+        having = (
+            "\n        having "
+            + to_sql(
+                computation.having, fact.columns, allow_aggregates=True, require_aggregate=True
+            )
+            if computation.having
+            else ""
+        )
+        cte = (
+            "qualifying_values as (\n\n"
+            f"    select\n        period_start,\n        {column} as counted_value\n"
+            f"    from fact_rows\n    where {' and '.join(conditions)}\n"
+            f"    group by period_start, {column}{having}\n\n),\n\n"
+            "aggregated as (\n\n"
+            "    select\n        period_start,\n        count(*) as numerator,\n"
+            "        cast(null as double) as denominator\n"
+            "    from qualifying_values\n    group by period_start\n\n)"
+        )
+        return cte, "coalesce(aggregated.numerator, 0)"
+    elif isinstance(computation, RatioComputation):
+        numerator = _aggregate_sql(computation.numerator, fact)
+        denominator = _aggregate_sql(computation.denominator, fact)
+        value = (
+            f"{computation.scale!r} * cast(aggregated.numerator as double)"
+            " / nullif(cast(aggregated.denominator as double), 0)"
+        )
+    elif isinstance(computation, ShareComputation):
+        condition = to_sql(computation.condition, fact.columns)
+        where = _row(computation.where, fact)
+        matched = f"case when {condition} then 1 else 0 end"
+        if where:
+            numerator = f"sum(case when {where} then {matched} else 0 end)"
+            denominator = f"sum(case when {where} then 1 else 0 end)"
+        else:
+            numerator, denominator = f"sum({matched})", "count(*)"
+        value = (
+            f"{computation.scale!r} * cast(aggregated.numerator as double)"
+            " / nullif(cast(aggregated.denominator as double), 0)"
+        )
+    else:  # pragma: no cover - growth KPIs are rendered separately
+        raise GenerationError(f"{kpi.id}: unexpected computation {computation.type}")
+    cte = (
+        "aggregated as (\n\n"
+        f"    select\n        period_start,\n        {numerator} as numerator,\n"
+        f"        {denominator} as denominator\n"
+        f"    from {source}\n    group by period_start\n\n)"
+    )
+    return cte, value
+
+
+def _final_select(kpi: KpiDefinition) -> str:
+    direction = kpi.direction.value
+    return f"""
+select
+    {sql_string(kpi.id)} as kpi_id,
+    {sql_string(kpi.frequency.value)} as grain,
+    period_start,
+    period_end,
+    cast(value as double) as value,
+    cast(numerator as double) as numerator,
+    cast(denominator as double) as denominator,
+    cast(target as double) as target,
+    {{{{ kpi_status('value', 'target', 'source_rows', 'is_complete', '{direction}') }}}} as status,
+    is_complete,
+    cast(source_rows as bigint) as source_rows
+from computed
+"""
+
+
+def render_kpi_model(kpi: KpiDefinition, portfolio: Portfolio, facts: dict[str, Fact]) -> str:
+    """The SQL of model `kpi_<id>`."""
+    header = HEADER.format(source=_relative(portfolio.kpi_files.get(kpi.id, f"{kpi.id}.yml")))
+    frequency = kpi.frequency.value
+    if isinstance(kpi.computation, GrowthComputation):
+        base = portfolio.kpi(kpi.computation.of)
+        if base is None:
+            raise GenerationError(f"{kpi.id}: growth of unknown KPI '{kpi.computation.of}'")
+        if base.frequency != kpi.frequency:
+            raise GenerationError(f"{kpi.id}: growth of '{base.id}' needs the same frequency")
+        scale = repr(kpi.computation.scale)
+        return f"""{header}
+with
+
+base as (
+
+    select * from {{{{ ref('{base.model_name}') }}}}
+
+),
+
+periods as (
+
+    select
+        current_period.period_start,
+        current_period.period_end,
+        current_period.is_complete,
+        current_period.source_rows,
+        current_period.value as current_value,
+        previous_period.value as previous_value,
+        coalesce(previous_period.is_complete, false) as previous_is_complete
+    from base as current_period
+    left join base as previous_period
+        on previous_period.period_end = current_period.period_start
+
+),
+
+computed as (
+
+    select
+        period_start,
+        period_end,
+        is_complete,
+        source_rows,
+        case when previous_is_complete then current_value - previous_value end as numerator,
+        case when previous_is_complete then previous_value end as denominator,
+        case
+            when previous_is_complete and previous_value <> 0
+                then {scale} * (current_value - previous_value) / previous_value
+        end as value,
+        {_target_sql(kpi)} as target
+    from periods
+
+)
+{_final_select(kpi)}"""
+
+    fact = _fact_for(kpi, facts)
+    aggregated, value = _aggregated_cte(kpi, fact)
+    return f"""{header}
+with
+
+periods as (
+    {{{{ kpi_periods('{frequency}', '{fact.source}') }}}}
+),
+
+fact_rows as (
+
+    select
+        {{{{ kpi_period_start('{frequency}', '{fact.date_column}') }}}} as period_start,
+        *
+    from {{{{ ref('{fact.name}') }}}}
+
+),
+
+row_counts as (
+
+    select
+        period_start,
+        count(*) as source_rows
+    from fact_rows
+    group by period_start
+
+),
+
+{aggregated},
+
+computed as (
+
+    select
+        periods.period_start,
+        periods.period_end,
+        periods.is_complete,
+        coalesce(row_counts.source_rows, 0) as source_rows,
+        aggregated.numerator,
+        aggregated.denominator,
+        case when coalesce(row_counts.source_rows, 0) > 0 then {value} end as value,
+        {_target_sql(kpi)} as target
+    from periods
+    left join row_counts
+        on row_counts.period_start = periods.period_start
+    left join aggregated
+        on aggregated.period_start = periods.period_start
+
+)
+{_final_select(kpi)}"""
+
+
+def render_union_model(portfolio: Portfolio) -> str:
+    header = HEADER.format(source="kpi_definitions/")
+    if not portfolio.kpis:
+        return header + (
+            "\nselect\n    cast(null as varchar) as kpi_id,\n    cast(null as varchar) as grain,\n"
+            "    cast(null as date) as period_start,\n    cast(null as date) as period_end,\n"
+            "    cast(null as double) as value,\n    cast(null as double) as numerator,\n"
+            "    cast(null as double) as denominator,\n    cast(null as double) as target,\n"
+            "    cast(null as varchar) as status,\n    cast(null as boolean) as is_complete,\n"
+            "    cast(null as bigint) as source_rows\nwhere 1 = 0\n"
+        )
+    parts = [
+        f"select * from {{{{ ref('{kpi.model_name}') }}}}"
+        for kpi in sorted(portfolio.kpis, key=lambda k: k.id)
+    ]
+    return header + "\n" + "\nunion all\n".join(parts) + "\n"
+
+
+def _values_model(header: str, columns: list[str], rows: list[list[str]]) -> str:
+    if not rows:
+        nulls = ",\n    ".join(f"cast(null as varchar) as {c}" for c in columns)
+        return f"{header}\nselect\n    {nulls}\nwhere 1 = 0\n"
+    selects = []
+    for row in rows:
+        fields = ",\n    ".join(f"{v} as {c}" for c, v in zip(columns, row, strict=True))
+        selects.append(f"select\n    {fields}")
+    return header + "\n" + "\nunion all\n".join(selects) + "\n"
+
+
+def render_definition_models(portfolio: Portfolio) -> dict[str, str]:
+    goals_header = HEADER.format(source=_relative(portfolio.goals_file))
+    goals = _values_model(
+        goals_header,
+        ["goal_id", "goal_name", "description"],
+        [
+            [sql_string(g.id), sql_string(g.name), sql_string(g.description)]
+            for g in portfolio.goals
+        ],
+    )
+    csfs = _values_model(
+        goals_header,
+        ["csf_id", "goal_id", "csf_name", "description"],
+        [
+            [sql_string(c.id), sql_string(g.id), sql_string(c.name), sql_string(c.description)]
+            for g in portfolio.goals
+            for c in g.csfs
+        ],
+    )
+    kpi_rows = []
+    for kpi in sorted(portfolio.kpis, key=lambda k: k.id):
+        kpi_rows.append(
+            [
+                sql_string(kpi.id),
+                sql_string(kpi.name),
+                sql_string(kpi.description),
+                sql_string(kpi.unit.value if kpi.unit else None),
+                sql_string(kpi.direction.value),
+                sql_string(kpi.frequency.value),
+                sql_string(kpi.computation.type),
+                sql_string(kpi.fact),
+                sql_number(kpi.target.value if kpi.target else None),
+                sql_date(kpi.deadline),
+                sql_string(kpi.owner),
+                sql_string(kpi.level.value),
+                sql_string(kpi.team),
+                sql_string(kpi.person),
+                sql_string(kpi.goal),
+                sql_string(kpi.csf),
+                sql_string(kpi.horizon.value),
+                sql_string(_relative(portfolio.kpi_files.get(kpi.id, ""))),
+            ]
+        )
+    kpis = _values_model(
+        HEADER.format(source="kpi_definitions/"),
+        [
+            "kpi_id",
+            "kpi_name",
+            "description",
+            "unit",
+            "direction",
+            "frequency",
+            "computation_type",
+            "fact_name",
+            "target",
+            "deadline",
+            "owner",
+            "level",
+            "team",
+            "person",
+            "goal_id",
+            "csf_id",
+            "horizon",
+            "definition_file",
+        ],
+        kpi_rows,
+    )
+    return {
+        "int_goals_defined.sql": goals,
+        "int_csfs_defined.sql": csfs,
+        "int_kpis_defined.sql": kpis,
+    }
+
+
+def kpi_model_meta(kpi: KpiDefinition) -> dict[str, object]:
+    """Metadata carried by the KPI's dbt model and, through it, by its Dagster asset."""
+    return {
+        "kpi_id": kpi.id,
+        "kpi_name": kpi.name,
+        "owner": kpi.owner,
+        "goal": kpi.goal,
+        "csf": kpi.csf,
+        "frequency": kpi.frequency.value,
+        "direction": kpi.direction.value,
+        "unit": kpi.unit.value if kpi.unit else None,
+        "target": kpi.target.value if kpi.target else None,
+    }
+
+
+def render_kpi_models_yml(portfolio: Portfolio) -> str:
+    models = []
+    for kpi in sorted(portfolio.kpis, key=lambda k: k.id):
+        models.append(
+            {
+                "name": kpi.model_name,
+                "description": f"{kpi.name}: {(kpi.description or '').strip()}",
+                "config": {
+                    "tags": ["kpi", f"kpi_{kpi.frequency.value}"],
+                    "meta": kpi_model_meta(kpi),
+                },
+            }
+        )
+    models.append(
+        {
+            "name": "int_kpi_values_unioned",
+            "description": "All KPI models stacked; one row per KPI and period.",
+        }
+    )
+    document = {"version": 2, "models": models}
+    return "# Generated from kpi_definitions/ by `kpi-warehouse generate`; do not edit.\n" + (
+        yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    )
+
+
+def _write_if_changed(path: Path, content: str) -> bool:
+    if path.exists() and path.read_text(encoding="utf-8") == content:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+    return True
+
+
+def write_generated_models(
+    portfolio: Portfolio, facts: dict[str, Fact], dbt_project_dir: Path = DBT_PROJECT_DIR
+) -> list[Path]:
+    """Write every generated model; return the files that changed (written or removed)."""
+    kpi_dir = dbt_project_dir / KPI_MODELS_DIR
+    definitions_dir = dbt_project_dir / DEFINITION_MODELS_DIR
+    wanted: dict[Path, str] = {}
+    for kpi in portfolio.kpis:
+        wanted[kpi_dir / f"{kpi.model_name}.sql"] = render_kpi_model(kpi, portfolio, facts)
+    wanted[kpi_dir / "int_kpi_values_unioned.sql"] = render_union_model(portfolio)
+    wanted[kpi_dir / "_generated__models.yml"] = render_kpi_models_yml(portfolio)
+    for name, sql in render_definition_models(portfolio).items():
+        wanted[definitions_dir / name] = sql
+
+    changed = [path for path, content in wanted.items() if _write_if_changed(path, content)]
+    for directory in (kpi_dir, definitions_dir):
+        for existing in directory.glob("*"):
+            if existing.is_file() and existing not in wanted:
+                existing.unlink()
+                changed.append(existing)
+    return changed

@@ -1,0 +1,49 @@
+"""The facts KPIs may read, taken from the dbt marts' yml (the contract-enforced column lists).
+
+A mart becomes a KPI fact by carrying `meta.kpi_fact` in its yml: the date column that places a row
+in a period, the source whose coverage decides when a period is complete, and whether the fact is
+the customer's own voice (surveys, tickets). KPI expressions are checked against these columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from pipelines.settings import DBT_PROJECT_DIR
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    date_column: str
+    source: str
+    columns: dict[str, str]
+    customer_voice: bool = False
+    description: str = ""
+
+
+def load_fact_catalog(dbt_project_dir: Path = DBT_PROJECT_DIR) -> dict[str, Fact]:
+    facts: dict[str, Fact] = {}
+    for yml in sorted((dbt_project_dir / "models").rglob("_*__models.yml")):
+        document = yaml.safe_load(yml.read_text(encoding="utf-8")) or {}
+        for model in document.get("models", []):
+            meta = (model.get("config") or {}).get("meta") or model.get("meta") or {}
+            spec = meta.get("kpi_fact")
+            if not spec:
+                continue
+            columns = {
+                column["name"].lower(): str(column.get("data_type", "")).lower()
+                for column in model.get("columns", [])
+            }
+            facts[model["name"]] = Fact(
+                name=model["name"],
+                date_column=spec["date_column"],
+                source=spec["source"],
+                columns=columns,
+                customer_voice=bool(spec.get("customer_voice", False)),
+                description=(model.get("description") or "").strip(),
+            )
+    return facts

@@ -1,0 +1,229 @@
+"""Typed models of the files in kpi_definitions/: goals, critical success factors and KPIs.
+
+Fields the SMART lint reports on (description, unit, owner, target, deadline, goal, csf) are
+optional here so that the lint can name what is missing and how to fix it; everything that makes a
+file unreadable (unknown fields, wrong types, bad ids) is refused while loading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,62}$")]
+
+
+class Frequency(StrEnum):
+    daily = "daily"
+    weekly = "weekly"
+    monthly = "monthly"
+    quarterly = "quarterly"
+
+
+class Direction(StrEnum):
+    higher_is_better = "higher_is_better"
+    lower_is_better = "lower_is_better"
+
+
+class Level(StrEnum):
+    organisation = "organisation"
+    team = "team"
+    individual = "individual"
+
+
+class Horizon(StrEnum):
+    short = "short"
+    long = "long"
+
+
+class Unit(StrEnum):
+    count = "count"
+    ratio = "ratio"
+    percent = "percent"
+    currency = "currency"
+    minutes = "minutes"
+    score = "score"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+# --- computation -------------------------------------------------------------------------------
+
+
+class Aggregate(_Strict):
+    """One aggregate over the rows of a fact: `sum`, `count` or `count_distinct` of a measure."""
+
+    aggregate: Literal["sum", "count", "count_distinct"]
+    measure: str | None = Field(
+        default=None, description="Row expression over the fact's columns; omitted for count(*)."
+    )
+    where: str | None = Field(default=None, description="Row condition; only matching rows count.")
+
+    @model_validator(mode="after")
+    def _measure_needed(self) -> Aggregate:
+        if self.aggregate != "count" and not self.measure:
+            raise ValueError(f"aggregate '{self.aggregate}' needs a 'measure'")
+        return self
+
+
+class SumComputation(_Strict):
+    type: Literal["sum"]
+    fact: Identifier
+    measure: str
+    where: str | None = None
+
+
+class CountComputation(_Strict):
+    type: Literal["count"]
+    fact: Identifier
+    where: str | None = None
+
+
+class CountDistinctComputation(_Strict):
+    """Distinct values of `column` per period; `having` keeps only values whose group meets it."""
+
+    type: Literal["count_distinct"]
+    fact: Identifier
+    column: str
+    where: str | None = None
+    having: str | None = Field(
+        default=None,
+        description="Condition over aggregates of one value's rows in the period, "
+        "e.g. sum(position_sum) / sum(impressions) <= 3",
+    )
+
+
+class RatioComputation(_Strict):
+    """Ratio of two aggregates over the same period: Σ numerator ÷ Σ denominator, times scale."""
+
+    type: Literal["ratio"]
+    fact: Identifier
+    numerator: Aggregate
+    denominator: Aggregate
+    scale: float = 1.0
+
+
+class ShareComputation(_Strict):
+    """Share of rows meeting `condition` among the rows meeting `where`, times scale."""
+
+    type: Literal["share"]
+    fact: Identifier
+    condition: str
+    where: str | None = None
+    scale: float = 1.0
+
+
+class GrowthComputation(_Strict):
+    """Period-over-period growth of another KPI of the same frequency: (this - prev) / prev."""
+
+    type: Literal["growth"]
+    of: Identifier
+    scale: float = 1.0
+
+
+Computation = Annotated[
+    SumComputation
+    | CountComputation
+    | CountDistinctComputation
+    | RatioComputation
+    | ShareComputation
+    | GrowthComputation,
+    Field(discriminator="type"),
+]
+
+
+# --- KPI -----------------------------------------------------------------------------------------
+
+
+class PeriodTarget(_Strict):
+    period_start: dt.date
+    value: float
+
+
+class Target(_Strict):
+    value: float
+    per_period: list[PeriodTarget] = Field(default_factory=list)
+
+    def for_period(self, period_start: dt.date) -> float:
+        for override in self.per_period:
+            if override.period_start == period_start:
+                return override.value
+        return self.value
+
+
+class KpiDefinition(_Strict):
+    id: Identifier
+    name: Annotated[str, Field(min_length=3, max_length=120)]
+    description: str | None = None
+    unit: Unit | None = None
+    direction: Direction
+    computation: Computation
+    frequency: Frequency
+    target: Target | None = None
+    deadline: dt.date | None = None
+    owner: str | None = None
+    level: Level = Level.organisation
+    team: str | None = None
+    person: str | None = None
+    goal: Identifier | None = None
+    csf: Identifier | None = None
+    horizon: Horizon = Horizon.short
+
+    @property
+    def model_name(self) -> str:
+        """Name of the dbt model that computes this KPI."""
+        return f"kpi_{self.id}"
+
+    @property
+    def fact(self) -> str | None:
+        return getattr(self.computation, "fact", None)
+
+
+# --- goals and CSFs ------------------------------------------------------------------------------
+
+
+class CriticalSuccessFactor(_Strict):
+    id: Identifier
+    name: str
+    description: str | None = None
+
+
+class Goal(_Strict):
+    id: Identifier
+    name: str
+    description: str | None = None
+    csfs: list[CriticalSuccessFactor] = Field(default_factory=list)
+
+
+class PortfolioLimits(_Strict):
+    max_kpis_total: int = Field(default=15, ge=1)
+    max_kpis_per_goal: int = Field(default=5, ge=1)
+    min_description_words: int = Field(default=8, ge=1)
+
+
+class GoalsFile(_Strict):
+    goals: list[Goal]
+    limits: PortfolioLimits = Field(default_factory=PortfolioLimits)
+
+
+class Portfolio(BaseModel):
+    """Everything in kpi_definitions/: goals, limits and the KPIs with the files they came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    goals: list[Goal]
+    limits: PortfolioLimits
+    kpis: list[KpiDefinition]
+    kpi_files: dict[str, str] = Field(default_factory=dict, description="kpi id -> file path")
+    goals_file: str = "goals.yml"
+
+    def goal(self, goal_id: str) -> Goal | None:
+        return next((g for g in self.goals if g.id == goal_id), None)
+
+    def kpi(self, kpi_id: str) -> KpiDefinition | None:
+        return next((k for k in self.kpis if k.id == kpi_id), None)

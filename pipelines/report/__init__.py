@@ -1,0 +1,1 @@
+"""Reading the published warehouse for people: the scorecard (terminal) and reports."""

@@ -1,0 +1,119 @@
+"""The KPI scorecard read from the published warehouse, as a terminal table, JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from rich.table import Table
+
+STATUS_STYLE = {
+    "on_track": "bold green",
+    "at_risk": "bold yellow",
+    "off_track": "bold red",
+    "no_target": "dim",
+    "no_data": "dim",
+}
+COLUMNS = [
+    "kpi_id",
+    "kpi_name",
+    "goal_id",
+    "frequency",
+    "period_start",
+    "period_end",
+    "value",
+    "unit",
+    "target",
+    "status",
+    "previous_value",
+    "change",
+    "change_ratio",
+    "owner",
+    "deadline",
+]
+
+
+def read_scorecard(warehouse_path: Path) -> list[dict[str, Any]]:
+    if not warehouse_path.exists():
+        raise FileNotFoundError(
+            f"no published warehouse at {warehouse_path}; run `kpi-warehouse run` first"
+        )
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        cursor = con.execute(
+            f"select {', '.join(COLUMNS)} from marts.kpi_scorecard order by goal_id, kpi_id"
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def format_value(value: float | None, unit: str | None) -> str:
+    if value is None:
+        return "-"
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "currency":
+        return f"€{value:,.2f}"
+    if unit == "minutes":
+        return f"{value:,.0f} min"
+    return f"{value:,.2f}"
+
+
+def _period(row: dict[str, Any]) -> str:
+    start, end = row["period_start"], row["period_end"]
+    if start is None:
+        return "no complete period yet"
+    last = end - dt.timedelta(days=1)
+    return start.isoformat() if start == last else f"{start.isoformat()} to {last.isoformat()}"
+
+
+def _change(row: dict[str, Any]) -> str:
+    if row["change"] is None:
+        return "-"
+    arrow = "▲" if row["change"] > 0 else ("▼" if row["change"] < 0 else "=")
+    text = f"{arrow} {format_value(abs(row['change']), row['unit'])}"
+    if row["change_ratio"] is not None:
+        text += f" ({row['change_ratio']:+.0%})"
+    return text
+
+
+def scorecard_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="KPI scorecard", show_lines=False, header_style="bold")
+    for column in ("KPI", "Goal", "Period", "Value", "Target", "Status", "Change", "Owner"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        status = row["status"] or "no_data"
+        table.add_row(
+            f"{row['kpi_name']}\n[dim]{row['kpi_id']} · {row['frequency']}[/dim]",
+            row["goal_id"] or "",
+            _period(row),
+            format_value(row["value"], row["unit"]),
+            format_value(row["target"], row["unit"]),
+            f"[{STATUS_STYLE.get(status, '')}]{status.replace('_', ' ')}[/]",
+            _change(row),
+            row["owner"] or "",
+        )
+    return table
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def scorecard_json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps([{k: _plain(v) for k, v in row.items()} for row in rows], indent=2)
+
+
+def scorecard_csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _plain(v) for k, v in row.items()})
+    return buffer.getvalue()

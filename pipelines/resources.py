@@ -1,0 +1,59 @@
+"""Dagster resources: where the warehouse lives (from env vars) and the dbt CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtProject
+
+from pipelines.dbt_manifest import dbt_cli
+from pipelines.settings import Settings
+
+DUCKDB_WRITER_POOL = "duckdb_writer"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Paths and options of one KPI warehouse; defaults come from the KPI_* env variables."""
+
+    landing_dir: str
+    raw_dir: str
+    work_db_path: str
+    warehouse_path: str
+    definitions_dir: str
+    reporting_timezone: str = "Europe/Amsterdam"
+    reject_threshold: float = 0.05
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WarehouseResource:
+        return cls(
+            landing_dir=str(settings.landing_dir),
+            raw_dir=str(settings.raw_dir),
+            work_db_path=str(settings.work_db_path),
+            warehouse_path=str(settings.warehouse_path),
+            definitions_dir=str(settings.definitions_dir),
+            reporting_timezone=settings.reporting_timezone,
+        )
+
+    @property
+    def landing(self) -> Path:
+        return Path(self.landing_dir)
+
+    @property
+    def raw(self) -> Path:
+        return Path(self.raw_dir)
+
+    @property
+    def work_db(self) -> Path:
+        return Path(self.work_db_path)
+
+    @property
+    def warehouse(self) -> Path:
+        return Path(self.warehouse_path)
+
+
+def build_resources(settings: Settings, project: DbtProject) -> dict[str, object]:
+    return {
+        "warehouse": WarehouseResource.from_settings(settings),
+        "dbt": dbt_cli(project),
+    }

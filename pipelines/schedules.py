@@ -1,0 +1,61 @@
+"""Schedules built from the KPI definitions, never written by hand.
+from __future__ import annotations
+
+One schedule ticks every morning and selects, in a single run, the KPI assets of every frequency
+that falls due that day (so a Monday that is the 1st of a quarter gives one run, not four runs
+fighting over the DuckDB writer), plus everything upstream of them and the published file.
+"""
+
+from collections.abc import Sequence
+
+import dagster as dg
+
+from pipelines.kpis.models import Portfolio
+from pipelines.kpis.schedule_plan import cron_for, kpis_due
+
+KPI_JOB_NAME = "kpi_refresh"
+KPI_SCHEDULE_NAME = "kpi_due_schedule"
+
+
+def kpi_asset_key(kpi_id: str) -> dg.AssetKey:
+    return dg.AssetKey(["kpis", f"kpi_{kpi_id}"])
+
+
+def build_kpi_schedule(
+    portfolio: Portfolio,
+    assets: Sequence[dg.AssetsDefinition],
+    *,
+    time_of_day: str,
+    timezone: str,
+) -> tuple[object, dg.ScheduleDefinition]:
+    job = dg.define_asset_job(
+        KPI_JOB_NAME,
+        selection=dg.AssetSelection.all(),
+        description="Builds the KPIs that fall due, what they need, and the published file.",
+    )
+
+    @dg.schedule(
+        name=KPI_SCHEDULE_NAME,
+        job=job,
+        cron_schedule=cron_for(time_of_day),
+        execution_timezone=timezone,
+        description="Every morning: the KPIs whose period just closed (daily every day, weekly on "
+        "Mondays, monthly on the 1st, quarterly on the 1st of a quarter), in one run.",
+    )
+    def kpi_due_schedule(context: dg.ScheduleEvaluationContext):
+        day = context.scheduled_execution_time.date()
+        due = kpis_due(portfolio, day)
+        if not due:
+            return dg.SkipReason(f"no KPI falls due on {day.isoformat()}")
+        keys = [kpi_asset_key(kpi_id) for kpi_id in due]
+        selection = dg.AssetSelection.assets(*keys)
+        wanted = selection.upstream() | selection.downstream()
+        resolved = wanted.resolve(list(assets))
+        return dg.RunRequest(
+            run_key=f"kpis-{day.isoformat()}",
+            asset_selection=sorted(resolved, key=lambda k: k.to_user_string()),
+            run_config={"ops": {"raw__run_context": {"config": {"as_of": day.isoformat()}}}},
+            tags={"kpis_due": ",".join(due)},
+        )
+
+    return job, kpi_due_schedule
