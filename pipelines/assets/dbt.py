@@ -70,7 +70,7 @@ def build_dbt_assets(manifest_path: Path) -> dg.AssetsDefinition:
     ):
         ensure_table_dirs(warehouse.raw, raw_table_schemas())
         warehouse.work_db.parent.mkdir(parents=True, exist_ok=True)
-        yield from dbt.cli(["build"], context=context).stream().fetch_row_counts()
+        yield from dbt.cli(["build"], context=context).stream()
 
     return kpi_warehouse_dbt
 

@@ -1,0 +1,85 @@
+"""Shared fixtures: a pipeline run over a hand-made landing folder, in a temporary warehouse."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_AS_OF = "2026-10-01"
+
+
+@contextlib.contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the block and restore the previous values afterwards."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def warehouse_env(root: Path, landing: Path) -> dict[str, str]:
+    return {
+        "KPI_LANDING_DIR": str(landing),
+        "KPI_RAW_DIR": str(root / "raw"),
+        "KPI_WORK_DB_PATH": str(root / "work" / "kpi_work.duckdb"),
+        "KPI_WAREHOUSE_PATH": str(root / "published" / "kpi.duckdb"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+
+
+@dataclass
+class PipelineRun:
+    """A finished in-process run of every asset, and where it wrote."""
+
+    root: Path
+    settings: Any
+    defs: Any
+    result: Any
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.settings.warehouse_path
+
+
+def run_pipeline(root: Path, landing: Path, as_of: str) -> PipelineRun:
+    """Materialise every asset once over `landing`, writing under `root`."""
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+    from pipelines.settings import Settings
+
+    with environment(**warehouse_env(root, landing)):
+        settings = Settings.from_env()
+        defs = build_definitions(settings)
+        job = defs.resolve_implicit_global_asset_job_def()
+        result = job.execute_in_process(
+            instance=DagsterInstance.ephemeral(),
+            run_config={"ops": {"raw__run_context": {"config": {"as_of": as_of}}}},
+            raise_on_error=False,
+        )
+    return PipelineRun(root=root, settings=settings, defs=defs, result=result)
+
+
+@pytest.fixture(scope="session")
+def fixture_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
+    """One run over tests/fixtures/landing (copied, so the originals stay untouched)."""
+    root = tmp_path_factory.mktemp("fixture_run")
+    landing = root / "landing"
+    shutil.copytree(FIXTURES / "landing", landing)
+    run = run_pipeline(root, landing, FIXTURE_AS_OF)
+    assert run.result.success, "the fixture run failed"
+    return run

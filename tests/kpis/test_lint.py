@@ -1,0 +1,190 @@
+"""Every SMART and portfolio lint rule, each triggered by a fixture portfolio."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from pipelines.cli import main
+from pipelines.kpis.facts import Fact, load_fact_catalog
+from pipelines.kpis.lint import Severity, exit_code, lint_portfolio
+from pipelines.kpis.loader import load_portfolio
+from tests.kpis.portfolio_factory import GOALS, kpi, write_portfolio
+
+TODAY = dt.date(2026, 11, 27)
+FACTS = {
+    "fct_ad_performance_daily": Fact(
+        "fct_ad_performance_daily", "date_day", "google_ads",
+        {"date_day": "date", "cost": "double", "conversion_value": "double", "conversions": "double"},
+    ),
+    "fct_survey_responses": Fact(
+        "fct_survey_responses", "response_date", "surveys",
+        {"response_date": "date", "nps_score": "integer"}, customer_voice=True,
+    ),
+}
+NPS = {
+    "id": "cs_nps",
+    "name": "Net promoter score",
+    "description": "Percentage of promoters minus percentage of detractors among survey answers.",
+    "unit": "score",
+    "direction": "higher_is_better",
+    "computation": {
+        "type": "ratio",
+        "fact": "fct_survey_responses",
+        "numerator": {
+            "aggregate": "sum",
+            "measure": "case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end",
+        },
+        "denominator": {"aggregate": "count", "measure": "nps_score"},
+        "scale": 100,
+    },
+    "frequency": "quarterly",
+    "target": {"value": 40},
+    "deadline": "2099-12-31",
+    "owner": "Customer service lead",
+    "goal": "loyal_customers",
+    "csf": "fast_support",
+    "horizon": "long",
+}
+
+
+def _lint(tmp_path, kpis, goals=None):
+    portfolio = load_portfolio(write_portfolio(tmp_path, kpis, goals))
+    return lint_portfolio(portfolio, FACTS, today=TODAY)
+
+
+def _rules(findings) -> set[tuple[str, str]]:
+    return {(f.rule, f.severity.value) for f in findings}
+
+
+def test_clean_portfolio_has_no_findings(tmp_path):
+    assert _lint(tmp_path, [kpi(), NPS]) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule", "severity"),
+    [
+        ({"description": None}, "specific.description", "error"),
+        ({"description": "ROAS per week."}, "specific.description", "warning"),
+        ({"unit": None}, "specific.unit", "error"),
+        ({"owner": None}, "acceptable.owner", "error"),
+        ({"team": None}, "acceptable.level", "error"),
+        ({"level": "individual"}, "acceptable.level", "error"),
+        ({"goal": None}, "relevant.goal", "error"),
+        ({"goal": "world_peace"}, "relevant.goal", "error"),
+        ({"csf": None}, "relevant.csf", "error"),
+        ({"csf": "fast_support"}, "relevant.csf", "error"),
+        ({"target": None}, "time_bound.target", "error"),
+        ({"deadline": None}, "time_bound.deadline", "error"),
+        ({"deadline": "2025-01-01"}, "time_bound.deadline", "warning"),
+        (
+            {"computation": {**kpi()["computation"], "fact": "fct_unknown"}},
+            "measurable.computation",
+            "error",
+        ),
+        (
+            {
+                "computation": {
+                    **kpi()["computation"],
+                    "numerator": {"aggregate": "sum", "measure": "revenue"},
+                }
+            },
+            "measurable.computation",
+            "error",
+        ),
+        (
+            {
+                "computation": {
+                    **kpi()["computation"],
+                    "denominator": {"aggregate": "sum", "measure": "cost; drop table x"},
+                }
+            },
+            "measurable.computation",
+            "error",
+        ),
+        ({"computation": {"type": "growth", "of": "nothing_here"}}, "measurable.computation", "error"),
+    ],
+)
+def test_each_smart_rule(tmp_path, changes, rule, severity):
+    findings = _lint(tmp_path, [kpi(**changes), NPS])
+    assert (rule, severity) in _rules(findings)
+    finding = next(f for f in findings if f.rule == rule)
+    assert finding.file.endswith("sea_roas.yml")
+    assert finding.fix
+
+
+def test_growth_needs_the_same_frequency(tmp_path):
+    growth = kpi(id="sea_roas_growth", computation={"type": "growth", "of": "sea_roas"},
+                 frequency="monthly", unit="percent")
+    findings = _lint(tmp_path, [kpi(), growth, NPS])
+    assert any(f.rule == "measurable.computation" and "at frequency monthly" in f.message
+               for f in findings)
+
+
+def test_too_many_kpis_in_total_and_per_goal(tmp_path):
+    goals = {**GOALS, "limits": {"max_kpis_total": 3, "max_kpis_per_goal": 2}}
+    many = [kpi(id=f"sea_roas_{i}", target={"value": float(i + 1)},
+                computation={**kpi()["computation"], "scale": float(i + 1)}) for i in range(3)]
+    rules = _rules(_lint(tmp_path, [*many, NPS], goals))
+    assert ("portfolio.too_many", "warning") in rules
+    assert ("portfolio.too_many_per_goal", "warning") in rules
+
+
+def test_duplicate_computation(tmp_path):
+    findings = _lint(tmp_path, [kpi(), kpi(id="sea_roas_copy", name="ROAS again"), NPS])
+    duplicate = [f for f in findings if f.rule == "portfolio.duplicate"]
+    assert len(duplicate) == 1
+    assert "'sea_roas'" in duplicate[0].message and duplicate[0].kpi_id == "sea_roas_copy"
+
+
+def test_only_short_term_kpis_for_a_goal(tmp_path):
+    findings = _lint(tmp_path, [kpi(horizon="short"), NPS])
+    assert any(f.rule == "portfolio.only_short_term" and "profitable_growth" in f.message
+               for f in findings)
+
+
+def test_no_customer_voice_anywhere(tmp_path):
+    goals = {"goals": [GOALS["goals"][0]]}
+    assert ("portfolio.no_customer_voice", "warning") in _rules(_lint(tmp_path, [kpi()], goals))
+
+
+def test_goal_without_kpi(tmp_path):
+    findings = _lint(tmp_path, [kpi()])
+    assert any(f.rule == "portfolio.goal_without_kpi" and "loyal_customers" in f.message
+               for f in findings)
+
+
+def test_exit_codes(tmp_path):
+    assert exit_code([], strict=True) == 0
+    warnings = _lint(tmp_path / "w", [kpi(horizon="short"), NPS])
+    assert {f.severity for f in warnings} == {Severity.warning}
+    assert exit_code(warnings, strict=False) == 0
+    assert exit_code(warnings, strict=True) == 1
+    errors = _lint(tmp_path / "e", [kpi(owner=None), NPS])
+    assert exit_code(errors, strict=False) == 2
+
+
+def test_cli_json_output_and_exit_code(tmp_path, capsys):
+    directory = write_portfolio(tmp_path, [kpi(owner=None)])
+    code = main(["lint", "--definitions", str(directory), "--format", "json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 2
+    assert payload["errors"] >= 1
+    owner = next(f for f in payload["findings"] if f["rule"] == "acceptable.owner")
+    assert owner["file"].endswith("sea_roas.yml") and owner["fix"]
+
+
+def test_cli_reports_unloadable_files_as_errors(tmp_path, capsys):
+    directory = write_portfolio(tmp_path, [kpi(frequency="hourly")])
+    assert main(["lint", "--definitions", str(directory), "--format", "json"]) == 2
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["findings"][0]["field"] == "frequency"
+
+
+def test_fact_catalog_comes_from_the_dbt_mart_contracts():
+    facts = load_fact_catalog()
+    ads = facts["fct_ad_performance_daily"]
+    assert ads.date_column == "date_day" and ads.source == "google_ads"
+    assert {"cost", "conversion_value", "conversions"} <= set(ads.columns)
