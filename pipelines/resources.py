@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dbt import DbtProject
 
 from pipelines.dbt_manifest import dbt_cli
+from pipelines.ingest.options import IngestOptions, load_options
 from pipelines.settings import Settings
 
 DUCKDB_WRITER_POOL = "duckdb_writer"
@@ -22,7 +23,6 @@ class WarehouseResource(dg.ConfigurableResource):
     warehouse_path: str
     definitions_dir: str
     reporting_timezone: str = "Europe/Amsterdam"
-    reject_threshold: float = 0.05
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -34,6 +34,9 @@ class WarehouseResource(dg.ConfigurableResource):
             definitions_dir=str(settings.definitions_dir),
             reporting_timezone=settings.reporting_timezone,
         )
+
+    def ingest_options(self) -> IngestOptions:
+        return load_options(reporting_timezone=self.reporting_timezone)
 
     @property
     def landing(self) -> Path:

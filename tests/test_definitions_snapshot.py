@@ -22,9 +22,7 @@ def describe(defs) -> str:
         node = graph.get(key)
         lines.append(f"{node.group_name}: {key.to_user_string()}")
     lines.append("# checks")
-    checks = sorted(
-        f"{c.asset_key.to_user_string()}:{c.name}" for c in graph.asset_check_keys
-    )
+    checks = sorted(f"{c.asset_key.to_user_string()}:{c.name}" for c in graph.asset_check_keys)
     lines.extend(checks)
     lines.append("# schedules")
     for schedule in sorted(defs.schedules or [], key=lambda s: s.name):

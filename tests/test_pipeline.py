@@ -19,7 +19,10 @@ def _kpi_rows(run, kpi_id: str) -> dict[dt.date, dict]:
             "select * from marts.fct_kpi_values where kpi_id = ? order by period_start", [kpi_id]
         )
         names = [d[0] for d in cursor.description]
-        return {row[names.index("period_start")]: dict(zip(names, row)) for row in cursor.fetchall()}
+        return {
+            row[names.index("period_start")]: dict(zip(names, row, strict=True))
+            for row in cursor.fetchall()
+        }
 
 
 def test_sea_roas_is_a_ratio_of_weekly_sums(fixture_run):
@@ -82,7 +85,9 @@ def test_scorecard_shows_latest_complete_week_and_change(fixture_run):
 
 def test_published_file_has_marts_only_and_raw_stays_in_parquet(fixture_run):
     with duckdb.connect(str(fixture_run.warehouse_path), read_only=True) as con:
-        schemas = {r[0] for r in con.execute("select distinct schema_name from duckdb_tables()").fetchall()}
+        schemas = {
+            r[0] for r in con.execute("select distinct schema_name from duckdb_tables()").fetchall()
+        }
     assert schemas == {"marts"}
     with duckdb.connect(str(fixture_run.settings.work_db_path), read_only=True) as con:
         raw_tables = {

@@ -21,13 +21,22 @@ def raw_asset_key(table: str) -> dg.AssetKey:
 
 
 def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=raw_asset_key(spec.raw_table),
-        group_name=RAW_GROUP,
-        description=f"{spec.description} Landing folder: `{spec.name}/`; raw table "
-        f"`raw.{spec.raw_table}` (Parquet).",
-        kinds={"python", "parquet"},
-        tags={"source": spec.name},
+    """One asset per landing source; a source may fill several raw tables (orders and lines)."""
+
+    @dg.multi_asset(
+        name=f"ingest_{spec.name}",
+        specs=[
+            dg.AssetSpec(
+                raw_asset_key(table),
+                group_name=RAW_GROUP,
+                description=f"{spec.description} Landing folder: `{spec.name}/`; raw table "
+                f"`raw.{table}` (Parquet).",
+                kinds={"python", "parquet"},
+                tags={"source": spec.name},
+                skippable=False,
+            )
+            for table in spec.raw_tables
+        ],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         ensure_table_dirs(warehouse.raw, raw_table_schemas())
@@ -36,7 +45,7 @@ def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             warehouse.landing,
             RawStore(warehouse.raw),
             load_id=context.run_id,
-            reject_threshold=warehouse.reject_threshold,
+            options=warehouse.ingest_options(),
         )
         for problem in report.problems:
             context.log.error(problem)
@@ -47,33 +56,31 @@ def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             f"loaded, {report.files_refused} refused; {report.rows_loaded} rows loaded, "
             f"{report.rows_rejected} rejected"
         )
-        return dg.MaterializeResult(
-            metadata={
-                "files_seen": report.files_seen,
-                "files_loaded": report.files_loaded,
-                "files_skipped_already_loaded": report.files_skipped,
-                "files_refused": report.files_refused,
-                "rows_read": report.rows_read,
-                "rows_loaded": report.rows_loaded,
-                "rows_rejected": report.rows_rejected,
-                "problems": dg.MetadataValue.md(
-                    "\n".join(f"- {p}" for p in report.problems) or "none"
-                ),
-            }
-        )
+        metadata = {
+            "files_seen": report.files_seen,
+            "files_loaded": report.files_loaded,
+            "files_skipped_already_loaded": report.files_skipped,
+            "files_refused": report.files_refused,
+            "rows_read": report.rows_read,
+            "rows_loaded": report.rows_loaded,
+            "rows_rejected": report.rows_rejected,
+            "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in report.problems) or "none"),
+        }
+        for table in spec.raw_tables:
+            yield dg.MaterializeResult(asset_key=raw_asset_key(table), metadata=metadata)
 
     return _ingest
 
 
-def build_schema_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
+def build_schema_check(table: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
-        asset=raw_asset_key(spec.raw_table),
+        asset=raw_asset_key(table),
         name="pandera_schema",
         blocking=True,
-        description=f"Types, keys and ranges of raw.{spec.raw_table} (pandera, inside DuckDB).",
+        description=f"Types, keys and ranges of raw.{table} (pandera, inside DuckDB).",
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        outcome = validate_raw_table(warehouse.raw, spec.raw_table)
+        outcome = validate_raw_table(warehouse.raw, table)
         return dg.AssetCheckResult(
             passed=outcome.passed,
             severity=dg.AssetCheckSeverity.ERROR,
@@ -86,9 +93,9 @@ def build_schema_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
 
 def build_refused_files_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
     @dg.asset_check(
-        asset=raw_asset_key(spec.raw_table),
+        asset=raw_asset_key(spec.raw_tables[0]),
         name="no_refused_files",
-        description="Warns while any landing file of the source is refused or over the reject "
+        description=f"Warns while any landing file in `{spec.name}/` is refused or over the reject "
         "threshold; the message names the file and the reason.",
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
@@ -146,6 +153,9 @@ def run_context(
 
 ingestion_assets = [build_ingestion_asset(spec) for spec in SOURCES.values()]
 ingestion_checks = [
-    build_schema_check(spec) for spec in SOURCES.values() if spec.raw_table in RAW_SCHEMAS
+    build_schema_check(table)
+    for spec in SOURCES.values()
+    for table in spec.raw_tables
+    if table in RAW_SCHEMAS
 ]
 ingestion_checks += [build_refused_files_check(spec) for spec in SOURCES.values()]

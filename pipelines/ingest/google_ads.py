@@ -165,8 +165,9 @@ def parse(data: bytes, file: str) -> ParsedFile:
     table = pa.table(values, schema=SCHEMA)
     dates = values["date_day"]
     return ParsedFile(
-        table=table,
+        tables={TABLE: table},
         rows_read=len(data_rows),
+        rows_loaded=table.num_rows,
         rejected=rejected,
         summary_rows=len(summary),
         first_date=min(dates) if dates else None,

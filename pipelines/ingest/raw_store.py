@@ -23,6 +23,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.ingest.parsed import Lineage
+
 LOAD_LOG = "load_log"
 REJECTED_ROWS = "rejected_rows"
 RUN_CONTEXT = "run_context"
@@ -121,20 +123,27 @@ class RawStore:
                     hashes.add(row["file_hash"])
         return hashes
 
-    def write_rows(
-        self, table_name: str, file_hash: str, table: pa.Table, record: LoadRecord
-    ) -> None:
-        loaded_at = record.loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    def write_rows(self, table_name: str, table: pa.Table, lineage: Lineage) -> Path:
+        """Write one file's rows of one raw table (lineage columns appended)."""
         n = table.num_rows
-        lineage = {
-            "_source_file": pa.array([record.file_path] * n, pa.string()),
-            "_file_hash": pa.array([file_hash] * n, pa.string()),
-            "_load_id": pa.array([record.load_id] * n, pa.string()),
-            "_loaded_at": pa.array([loaded_at] * n, pa.timestamp("us")),
+        columns = {
+            "_source_file": pa.array([lineage.source_file] * n, pa.string()),
+            "_file_hash": pa.array([lineage.file_hash] * n, pa.string()),
+            "_load_id": pa.array([lineage.load_id] * n, pa.string()),
+            "_loaded_at": pa.array([lineage.loaded_at] * n, pa.timestamp("us")),
         }
-        for name, column in lineage.items():
+        for name, column in columns.items():
             table = table.append_column(name, column)
-        write_parquet_atomically(table, self.table_dir(table_name) / f"{file_hash}.parquet")
+        path = self.table_dir(table_name) / f"{lineage.file_hash}.parquet"
+        write_parquet_atomically(table, path)
+        return path
+
+    def move_staged(self, table_name: str, staged: Path, lineage: Lineage) -> Path:
+        """Move a Parquet file a parser wrote (lineage included) into its table folder."""
+        path = self.table_dir(table_name) / f"{lineage.file_hash}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, path)
+        return path
 
     def write_rejected(self, record: LoadRecord, rejected: list) -> None:
         if not rejected:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import shutil
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipelines.ingest.errors import FileRefused
+from pipelines.ingest.options import IngestOptions, require_salt
+from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.pii import add_hash_columns
 from pipelines.ingest.raw_store import LoadRecord, RawStore, file_sha256
 from pipelines.ingest.sources import SourceSpec
 
 log = logging.getLogger(__name__)
-DEFAULT_REJECT_THRESHOLD = 0.05
 
 
 @dataclass
@@ -41,47 +46,61 @@ def landing_files(landing_dir: Path, spec: SourceSpec) -> list[Path]:
     return sorted(p for p in found if not p.name.startswith((".", "~$")))
 
 
-def ingest_source(
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _store(
+    spec: SourceSpec, parsed: ParsedFile, lineage: Lineage, store: RawStore, options: IngestOptions
+) -> None:
+    for table_name, table in parsed.tables.items():
+        pii = spec.pii.get(table_name, {})
+        if pii:
+            table = add_hash_columns(table, pii, require_salt(options))
+        store.write_rows(table_name, table, lineage)
+    for table_name, staged in parsed.staged.items():
+        store.move_staged(table_name, staged, lineage)
+
+
+def ingest_file(
     spec: SourceSpec,
+    path: Path,
     landing_dir: Path,
     store: RawStore,
     load_id: str,
-    *,
-    reject_threshold: float = DEFAULT_REJECT_THRESHOLD,
-) -> IngestReport:
-    """Load every file of the source that was not loaded before; never modify the landing files."""
-    report = IngestReport(source=spec.name)
-    already_loaded = store.loaded_hashes(spec.name)
-    for path in landing_files(landing_dir, spec):
-        report.files_seen += 1
-        relative = str(path.relative_to(landing_dir))
-        file_hash = file_sha256(path)
-        if file_hash in already_loaded:
-            report.files_skipped += 1
-            continue
-        base = LoadRecord(
-            load_id=load_id,
-            source=spec.name,
-            raw_table=spec.raw_table,
-            file_path=relative,
-            file_hash=file_hash,
-            status="loaded",
-        )
+    options: IngestOptions,
+    file_hash: str | None = None,
+) -> LoadRecord:
+    """Read one landing file and store it, or record why not. Never raises for bad input."""
+    relative = str(path.relative_to(landing_dir))
+    file_hash = file_hash or file_sha256(path)
+    lineage = Lineage(relative, file_hash, load_id, _now())
+    base = LoadRecord(
+        load_id=load_id,
+        source=spec.name,
+        raw_table=",".join(spec.raw_tables),
+        file_path=relative,
+        file_hash=file_hash,
+        status="loaded",
+        loaded_at=lineage.loaded_at,
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="kpi-ingest-", dir=store.raw_dir))
+    try:
         try:
-            parsed = spec.parse(path.read_bytes(), relative)
+            parsed = spec.read(path, lineage, options, workdir)
         except FileRefused as exc:
-            report.problems.append(str(exc))
-            store.write_load_record(_replace(base, status="refused", message=str(exc)))
-            continue
+            record = replace(base, status="refused", message=str(exc))
+            store.write_load_record(record)
+            return record
         except Exception as exc:  # a parser bug must not hide the file or stop the others
             message = f"{relative}: could not be read ({type(exc).__name__}: {exc})"
             log.exception(message)
-            report.problems.append(message)
-            store.write_load_record(_replace(base, status="refused", message=message))
-            continue
+            record = replace(base, status="refused", message=message)
+            store.write_load_record(record)
+            return record
 
         rejected = len(parsed.rejected)
-        record = _replace(
+        record = replace(
             base,
             rows_read=parsed.rows_read,
             rows_loaded=parsed.rows_loaded,
@@ -91,32 +110,59 @@ def ingest_source(
             last_date=parsed.last_date,
             message="; ".join(parsed.warnings),
         )
-        report.warnings.extend(f"{relative}: {w}" for w in parsed.warnings)
         store.write_rejected(record, parsed.rejected)
         share = rejected / parsed.rows_read if parsed.rows_read else 0.0
-        if share > reject_threshold:
+        if share > options.reject_threshold:
             examples = "; ".join(
                 f"line {r.line}, column '{r.column}': {r.check} (got '{r.value}')"
                 for r in parsed.rejected[:3]
             )
             message = (
                 f"{relative}: {rejected} of {parsed.rows_read} rows ({share:.0%}) failed their "
-                f"checks, more than the {reject_threshold:.0%} allowed; nothing of this file was "
-                f"loaded. First problems: {examples}. See raw.rejected_rows."
+                f"checks, more than the {options.reject_threshold:.0%} allowed; nothing of this "
+                f"file was loaded. First problems: {examples}. See raw.rejected_rows."
             )
-            report.problems.append(message)
-            store.write_load_record(
-                _replace(record, status="failed", rows_loaded=0, message=message)
-            )
-            continue
-        store.write_rows(spec.raw_table, file_hash, parsed.table, record)
+            record = replace(record, status="failed", rows_loaded=0, message=message)
+            store.write_load_record(record)
+            return record
+        try:
+            _store(spec, parsed, lineage, store, options)
+        except Exception as exc:
+            message = f"{relative}: could not be stored ({type(exc).__name__}: {exc})"
+            record = replace(record, status="refused", rows_loaded=0, message=message)
+            store.write_load_record(record)
+            return record
         store.write_load_record(record)
+        return record
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def ingest_source(
+    spec: SourceSpec,
+    landing_dir: Path,
+    store: RawStore,
+    load_id: str,
+    options: IngestOptions,
+) -> IngestReport:
+    """Load every file of the source that was not loaded before; never modify the landing files."""
+    report = IngestReport(source=spec.name)
+    already_loaded = store.loaded_hashes(spec.name)
+    for path in landing_files(landing_dir, spec):
+        report.files_seen += 1
+        file_hash = file_sha256(path)
+        if file_hash in already_loaded:
+            report.files_skipped += 1
+            continue
+        record = ingest_file(spec, path, landing_dir, store, load_id, options, file_hash)
+        already_loaded.add(file_hash)
+        if record.status != "loaded":
+            report.problems.append(record.message)
+            continue
+        if record.message:
+            report.warnings.append(f"{record.file_path}: {record.message}")
         report.files_loaded += 1
-        report.rows_read += parsed.rows_read
-        report.rows_loaded += parsed.rows_loaded
-        report.rows_rejected += rejected
+        report.rows_read += record.rows_read
+        report.rows_loaded += record.rows_loaded
+        report.rows_rejected += record.rows_rejected
     return report
-
-
-def _replace(record: LoadRecord, **changes: object) -> LoadRecord:
-    return replace(record, **changes)

@@ -20,7 +20,7 @@ def _parse(name: str):
 
 def test_english_comma_utf8():
     parsed = _parse("en_comma_utf8.csv")
-    rows = parsed.table.to_pylist()
+    rows = parsed.tables["google_ads_campaign_days"].to_pylist()
     assert parsed.rows_read == 3 and parsed.rows_loaded == 3 and parsed.summary_rows == 1
     assert rows[0]["date_day"] == dt.date(2026, 9, 1)
     assert rows[0]["campaign_name"] == "Brand" and rows[0]["campaign_id"] == "111"
@@ -34,7 +34,7 @@ def test_english_comma_utf8():
 
 
 def test_dutch_semicolon_utf8_with_bom():
-    rows = _parse("nl_semicolon_utf8_bom.csv").table.to_pylist()
+    rows = _parse("nl_semicolon_utf8_bom.csv").tables["google_ads_campaign_days"].to_pylist()
     assert len(rows) == 2
     assert rows[0]["campaign_name"] == "Merk"
     assert rows[0]["impressions"] == 12345 and rows[0]["clicks"] == 1234
@@ -46,7 +46,7 @@ def test_dutch_semicolon_utf8_with_bom():
 
 def test_excel_utf16_tab_english():
     parsed = _parse("excel_utf16_tab.csv")
-    rows = parsed.table.to_pylist()
+    rows = parsed.tables["google_ads_campaign_days"].to_pylist()
     assert [r["cost"] for r in rows] == pytest.approx([1234.56, 50.0])
     assert [r["conversion_value"] for r in rows] == pytest.approx([6172.80, 300.0])
     assert rows[0]["impressions"] is None  # the report had no impressions column
@@ -54,7 +54,7 @@ def test_excel_utf16_tab_english():
 
 
 def test_excel_utf16_tab_dutch_short_headers():
-    rows = _parse("nl_utf16_tab.csv").table.to_pylist()
+    rows = _parse("nl_utf16_tab.csv").tables["google_ads_campaign_days"].to_pylist()
     assert rows == [
         {
             "date_day": dt.date(2026, 9, 1),

@@ -20,7 +20,10 @@ COLUMNS = {"cost", "conversion_value", "query", "nps_score", "channel"}
             "case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end",
             "CASE WHEN nps_score >= 9 THEN 1 WHEN nps_score <= 6 THEN -1 ELSE 0 END",
         ),
-        ("nps_score between 0 and 10 and query is not null", "nps_score BETWEEN 0 AND 10 AND NOT query IS NULL"),
+        (
+            "nps_score between 0 and 10 and query is not null",
+            "nps_score BETWEEN 0 AND 10 AND NOT query IS NULL",
+        ),
         ("COST", "cost"),
     ],
 )

@@ -16,12 +16,22 @@ from tests.kpis.portfolio_factory import GOALS, kpi, write_portfolio
 TODAY = dt.date(2026, 11, 27)
 FACTS = {
     "fct_ad_performance_daily": Fact(
-        "fct_ad_performance_daily", "date_day", "google_ads",
-        {"date_day": "date", "cost": "double", "conversion_value": "double", "conversions": "double"},
+        "fct_ad_performance_daily",
+        "date_day",
+        "google_ads",
+        {
+            "date_day": "date",
+            "cost": "double",
+            "conversion_value": "double",
+            "conversions": "double",
+        },
     ),
     "fct_survey_responses": Fact(
-        "fct_survey_responses", "response_date", "surveys",
-        {"response_date": "date", "nps_score": "integer"}, customer_voice=True,
+        "fct_survey_responses",
+        "response_date",
+        "surveys",
+        {"response_date": "date", "nps_score": "integer"},
+        customer_voice=True,
     ),
 }
 NPS = {
@@ -104,7 +114,11 @@ def test_clean_portfolio_has_no_findings(tmp_path):
             "measurable.computation",
             "error",
         ),
-        ({"computation": {"type": "growth", "of": "nothing_here"}}, "measurable.computation", "error"),
+        (
+            {"computation": {"type": "growth", "of": "nothing_here"}},
+            "measurable.computation",
+            "error",
+        ),
     ],
 )
 def test_each_smart_rule(tmp_path, changes, rule, severity):
@@ -116,17 +130,28 @@ def test_each_smart_rule(tmp_path, changes, rule, severity):
 
 
 def test_growth_needs_the_same_frequency(tmp_path):
-    growth = kpi(id="sea_roas_growth", computation={"type": "growth", "of": "sea_roas"},
-                 frequency="monthly", unit="percent")
+    growth = kpi(
+        id="sea_roas_growth",
+        computation={"type": "growth", "of": "sea_roas"},
+        frequency="monthly",
+        unit="percent",
+    )
     findings = _lint(tmp_path, [kpi(), growth, NPS])
-    assert any(f.rule == "measurable.computation" and "at frequency monthly" in f.message
-               for f in findings)
+    assert any(
+        f.rule == "measurable.computation" and "at frequency monthly" in f.message for f in findings
+    )
 
 
 def test_too_many_kpis_in_total_and_per_goal(tmp_path):
     goals = {**GOALS, "limits": {"max_kpis_total": 3, "max_kpis_per_goal": 2}}
-    many = [kpi(id=f"sea_roas_{i}", target={"value": float(i + 1)},
-                computation={**kpi()["computation"], "scale": float(i + 1)}) for i in range(3)]
+    many = [
+        kpi(
+            id=f"sea_roas_{i}",
+            target={"value": float(i + 1)},
+            computation={**kpi()["computation"], "scale": float(i + 1)},
+        )
+        for i in range(3)
+    ]
     rules = _rules(_lint(tmp_path, [*many, NPS], goals))
     assert ("portfolio.too_many", "warning") in rules
     assert ("portfolio.too_many_per_goal", "warning") in rules
@@ -141,8 +166,9 @@ def test_duplicate_computation(tmp_path):
 
 def test_only_short_term_kpis_for_a_goal(tmp_path):
     findings = _lint(tmp_path, [kpi(horizon="short"), NPS])
-    assert any(f.rule == "portfolio.only_short_term" and "profitable_growth" in f.message
-               for f in findings)
+    assert any(
+        f.rule == "portfolio.only_short_term" and "profitable_growth" in f.message for f in findings
+    )
 
 
 def test_no_customer_voice_anywhere(tmp_path):
@@ -152,8 +178,9 @@ def test_no_customer_voice_anywhere(tmp_path):
 
 def test_goal_without_kpi(tmp_path):
     findings = _lint(tmp_path, [kpi()])
-    assert any(f.rule == "portfolio.goal_without_kpi" and "loyal_customers" in f.message
-               for f in findings)
+    assert any(
+        f.rule == "portfolio.goal_without_kpi" and "loyal_customers" in f.message for f in findings
+    )
 
 
 def test_exit_codes(tmp_path):

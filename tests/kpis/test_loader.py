@@ -37,7 +37,9 @@ def test_shipped_portfolio_loads():
 
 
 def test_per_period_target_overrides_the_default(tmp_path):
-    document = kpi(target={"value": 6.0, "per_period": [{"period_start": "2026-12-07", "value": 8}]})
+    document = kpi(
+        target={"value": 6.0, "per_period": [{"period_start": "2026-12-07", "value": 8}]}
+    )
     roas = load_portfolio(write_portfolio(tmp_path, [document])).kpi("sea_roas")
     assert roas.target.for_period(dt.date(2026, 12, 7)) == 8
     assert roas.target.for_period(dt.date(2026, 12, 14)) == 6.0
@@ -50,7 +52,10 @@ def test_per_period_target_overrides_the_default(tmp_path):
         ({"direction": None}, "sea_roas.yml: direction: required field is missing"),
         ({"colour": "red"}, "sea_roas.yml: colour: unknown field"),
         ({"deadline": "next year"}, "sea_roas.yml: deadline: Input should be a valid date"),
-        ({"target": {"value": "high"}}, "sea_roas.yml: target.value: Input should be a valid number"),
+        (
+            {"target": {"value": "high"}},
+            "sea_roas.yml: target.value: Input should be a valid number",
+        ),
         (
             {"computation": {"type": "median", "fact": "fct_ad_performance_daily"}},
             "sea_roas.yml: computation: unknown computation type",
