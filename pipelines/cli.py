@@ -16,6 +16,8 @@ console = Console()
 if not console.is_terminal:
     console = Console(width=160)
 err = Console(stderr=True)
+if not err.is_terminal:
+    err = Console(stderr=True, width=160)
 
 
 def _display_path(path: str) -> str:

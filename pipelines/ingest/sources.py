@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipelines.ingest import google_ads
+from pipelines.ingest import ga4, google_ads, search_console, shopify, surveys, zendesk
 from pipelines.ingest.options import IngestOptions
 from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.raw_store import RAW_META_SCHEMAS, with_lineage
@@ -36,6 +36,33 @@ def _read_google_ads(path: Path, lineage: Lineage, options: IngestOptions, workd
     return google_ads.parse(path.read_bytes(), lineage.source_file)
 
 
+def _read_search_console(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path):
+    return search_console.read(path, lineage, workdir)
+
+
+def _read_ga4(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path):
+    return ga4.parse(path.read_bytes(), lineage.source_file)
+
+
+def _read_orders(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path):
+    return shopify.parse(path.read_bytes(), lineage.source_file, options.reporting_timezone)
+
+
+def _read_tickets(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path):
+    return zendesk.parse(
+        path.read_bytes(),
+        lineage.source_file,
+        options.support_tickets.account_timezone,
+        options.reporting_timezone,
+    )
+
+
+def _read_surveys(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path):
+    return surveys.parse(
+        path.read_bytes(), lineage.source_file, options.surveys, options.reporting_timezone
+    )
+
+
 SOURCES: dict[str, SourceSpec] = {
     spec.name: spec
     for spec in (
@@ -44,6 +71,43 @@ SOURCES: dict[str, SourceSpec] = {
             schemas={google_ads.TABLE: google_ads.SCHEMA},
             read=_read_google_ads,
             description="Google Ads campaign reports with the Day segment (UI downloads).",
+        ),
+        SourceSpec(
+            name=search_console.SOURCE,
+            schemas=search_console.SCHEMAS,
+            read=_read_search_console,
+            description="Search Console bulk exports, API exports and UI zips.",
+            patterns=("*.csv", "*.zip", "*.parquet"),
+        ),
+        SourceSpec(
+            name=ga4.SOURCE,
+            schemas={ga4.TABLE: ga4.SCHEMA},
+            read=_read_ga4,
+            description="GA4 report downloads split by Date and session channel group.",
+        ),
+        SourceSpec(
+            name=shopify.SOURCE,
+            schemas={
+                shopify.ORDERS: shopify.ORDERS_SCHEMA,
+                shopify.ORDER_LINES: shopify.LINES_SCHEMA,
+            },
+            read=_read_orders,
+            description="Shopify orders exports (one row per line item).",
+            pii=shopify.PII,
+        ),
+        SourceSpec(
+            name=zendesk.SOURCE,
+            schemas={zendesk.TABLE: zendesk.SCHEMA},
+            read=_read_tickets,
+            description="Zendesk ticket exports.",
+            pii=zendesk.PII,
+        ),
+        SourceSpec(
+            name=surveys.SOURCE,
+            schemas={surveys.TABLE: surveys.SCHEMA},
+            read=_read_surveys,
+            description="SurveyMonkey-style NPS and CSAT survey exports.",
+            pii=surveys.PII,
         ),
     )
 }

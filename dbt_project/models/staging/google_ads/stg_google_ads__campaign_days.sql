@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('google_ads', 'campaign_days') }}
+    {{ latest_delivery(source('google_ads', 'campaign_days'), [landing_folder(), 'date_day']) }}
 
 ),
 

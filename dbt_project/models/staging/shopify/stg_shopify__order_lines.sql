@@ -1,0 +1,33 @@
+with
+
+source as (
+
+    {{ latest_delivery(source('shopify', 'order_lines'), ['order_name']) }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        order_name,
+        line_number,
+        sku,
+
+        -- strings
+        item_name,
+
+        -- numerics
+        cast(quantity as bigint) as quantity,
+        cast(price as double) as price,
+        cast(discount as double) as discount,
+
+        -- lineage
+        _source_file as source_file,
+        _row_number as source_row_number
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,190 @@
+"""GA4 report CSV downloads split by Date and a session channel group.
+
+The file starts with a `#` comment block (account, property, start and end date), then the header,
+sometimes a `Grand total` row, then the data; further `#` blocks after the table end it. Reports
+without a Date column cover the whole range and cannot feed daily or weekly KPIs: they are refused
+with the fix. Unknown channel names (custom channel groups) are quarantined, not guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pyarrow as pa
+
+from pipelines.ingest.errors import FileRefused, RejectedRow
+from pipelines.ingest.parsed import ParsedFile
+from pipelines.ingest.text_files import decode, parse_number, split_rows
+
+SOURCE = "ga4"
+TABLE = "ga4_channel_days"
+DEFAULT_CHANNELS = {
+    "Direct",
+    "Organic Search",
+    "Paid Search",
+    "Organic Social",
+    "Paid Social",
+    "Email",
+    "Affiliates",
+    "Referral",
+    "Display",
+    "Organic Video",
+    "Paid Video",
+    "Audio",
+    "SMS",
+    "Mobile Push",
+    "Organic Shopping",
+    "Paid Shopping",
+    "Cross-network",
+    "Unassigned",
+}
+SCHEMA = pa.schema(
+    [
+        ("date_day", pa.date32()),
+        ("channel_group", pa.string()),
+        ("channel_dimension", pa.string()),
+        ("property", pa.string()),
+        ("sessions", pa.int64()),
+        ("engaged_sessions", pa.int64()),
+        ("key_events", pa.float64()),
+        ("total_revenue", pa.float64()),
+        ("_row_number", pa.int64()),
+    ]
+)
+METRICS = {
+    "sessions": ("sessions", True),
+    "engaged sessions": ("engaged_sessions", True),
+    "key events": ("key_events", False),
+    "conversions": ("key_events", False),
+    "total revenue": ("total_revenue", False),
+}
+_CHANNEL_HEADER = re.compile(r"^session (default|primary) channel group", re.IGNORECASE)
+_DATE = re.compile(r"^\d{8}$")
+
+
+def parse(data: bytes, file: str) -> ParsedFile:
+    text = decode(data, file)
+    lines = text.splitlines()
+    comments: dict[str, str] = {}
+    index = 0
+    while index < len(lines) and (lines[index].startswith("#") or not lines[index].strip()):
+        key, _, value = lines[index].lstrip("#").partition(":")
+        if value:
+            comments[key.strip().lower()] = value.strip()
+        index += 1
+    if index >= len(lines):
+        raise FileRefused(file, "no table found after the '#' comment block")
+    header_line = index + 1
+    body: list[str] = []
+    for line in lines[index:]:
+        if line.startswith("#"):
+            break  # a further block (chart data, totals) after the table ends it
+        body.append(line)
+    rows = split_rows("\n".join(body), ",")
+    header = [h.strip() for h in rows[0]]
+    lower = [h.lower() for h in header]
+    channel_index = next((i for i, h in enumerate(header) if _CHANNEL_HEADER.match(h)), None)
+    if "date" not in lower:
+        raise FileRefused(
+            file,
+            "this GA4 report has no Date column, so it covers the whole range "
+            f"{comments.get('start date', '?')}-{comments.get('end date', '?')} and cannot feed "
+            "daily or weekly KPIs. In GA4, open Traffic acquisition, add Date as a secondary "
+            "dimension (or use a free-form exploration with Date and Session default channel "
+            "group), and download the CSV again.",
+            line=header_line,
+        )
+    if channel_index is None:
+        raise FileRefused(
+            file,
+            "no session channel group column (expected 'Session default channel group' or "
+            "'Session primary channel group (Default Channel Group)')",
+            line=header_line,
+        )
+    date_index = lower.index("date")
+    metric_index = {METRICS[h][0]: (i, METRICS[h][1]) for i, h in enumerate(lower) if h in METRICS}
+    for needed in ("sessions", "key_events"):
+        if needed not in metric_index:
+            raise FileRefused(
+                file, f"required column missing: {needed.replace('_', ' ')}", line=header_line
+            )
+
+    values: dict[str, list] = {f.name: [] for f in SCHEMA}
+    rejected: list[RejectedRow] = []
+    summary = read = 0
+    for offset, row in enumerate(rows[1:], start=1):
+        line = header_line + offset
+        if not any(c.strip() for c in row):
+            continue
+        if row[0].strip().lower() in {"grand total", "totaal", "eindtotaal"}:
+            summary += 1
+            continue
+        read += 1
+        original = ",".join(row)
+        channel = row[channel_index].strip() if channel_index < len(row) else ""
+        raw_day = row[date_index].strip() if date_index < len(row) else ""
+        if not _DATE.match(raw_day):
+            rejected.append(
+                RejectedRow(line, header[date_index], "date is YYYYMMDD", raw_day, original)
+            )
+            continue
+        try:
+            day = dt.datetime.strptime(raw_day, "%Y%m%d").date()
+        except ValueError:
+            rejected.append(
+                RejectedRow(line, header[date_index], "a real calendar day", raw_day, original)
+            )
+            continue
+        if channel not in DEFAULT_CHANNELS:
+            rejected.append(
+                RejectedRow(
+                    line,
+                    header[channel_index],
+                    "one of the GA4 default channel groups",
+                    channel,
+                    original,
+                )
+            )
+            continue
+        record: dict[str, object] = {}
+        problem = None
+        for column, (position, whole) in metric_index.items():
+            raw = row[position] if position < len(row) else ""
+            try:
+                number = parse_number(raw, ".")
+            except ValueError as exc:
+                problem = (header[position], str(exc), raw)
+                break
+            if number is not None and number < 0:
+                problem = (header[position], f"{column} >= 0", raw)
+                break
+            if whole and number is not None:
+                if number != int(number):
+                    problem = (header[position], "is a whole number", raw)
+                    break
+                number = int(number)
+            record[column] = number
+        if problem:
+            rejected.append(RejectedRow(line, problem[0], problem[1], problem[2], original))
+            continue
+        record.update(
+            date_day=day,
+            channel_group=channel,
+            channel_dimension=header[channel_index],
+            property=comments.get("property"),
+            _row_number=line,
+        )
+        for name in values:
+            values[name].append(record.get(name))
+    table = pa.table(values, schema=SCHEMA)
+    dates = values["date_day"]
+    return ParsedFile(
+        rows_read=read,
+        rows_loaded=table.num_rows,
+        tables={TABLE: table},
+        rejected=rejected,
+        summary_rows=summary,
+        first_date=min(dates) if dates else None,
+        last_date=max(dates) if dates else None,
+    )

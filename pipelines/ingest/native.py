@@ -1,0 +1,143 @@
+"""Large exports are read by DuckDB itself: typed, checked and written to Parquet in SQL.
+
+Nothing is pulled into Python rows: DuckDB reads the file (CSV or Parquet), casts every column with
+`try_cast`, names the first failed check of each row, and writes the good rows with their lineage to
+Parquet. Only rejected rows (few) come back to Python, with their line number and original text.
+Memory is bounded by DuckDB's memory limit; it spills to disk beyond it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest.errors import RejectedRow
+from pipelines.ingest.parsed import Lineage
+
+MEMORY_LIMIT = "600MB"
+
+
+@dataclass(frozen=True)
+class Column:
+    """An output column: its name, SQL type and the expression that computes it."""
+
+    name: str
+    sql_type: str
+    expression: str
+
+
+@dataclass(frozen=True)
+class Check:
+    """A row check: when `failed` (SQL) is true, the row is rejected for `column`/`check`."""
+
+    failed: str
+    column: str
+    check: str
+    value: str
+
+
+@dataclass
+class NativeResult:
+    rows_read: int
+    rows_loaded: int
+    rejected: list[RejectedRow]
+    first_date: dt.date | None
+    last_date: dt.date | None
+
+
+def quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def connect(workdir: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+    con.execute(f"set temp_directory = {quote(str(workdir / 'duckdb_tmp'))}")
+    con.execute("set preserve_insertion_order = true")
+    return con
+
+
+def load(
+    con: duckdb.DuckDBPyConnection,
+    source_sql: str,
+    columns: list[Column],
+    checks: list[Check],
+    original: str,
+    lineage: Lineage,
+    staged: Path,
+    *,
+    first_line: int,
+    date_column: str | None = "date_day",
+) -> NativeResult:
+    """Type and check every row of `source_sql`; write the good ones to `staged`.
+
+    `first_line` is the line number of the first data row; `original` is an SQL expression that
+    rebuilds the row's text for the quarantine.
+    """
+    problem = (
+        "case\n"
+        + "\n".join(f"  when {c.failed} then {quote(c.column + chr(31) + c.check)}" for c in checks)
+        + "\n  else null end"
+        if checks
+        else "cast(null as varchar)"
+    )
+    value = (
+        "case\n"
+        + "\n".join(f"  when {c.failed} then cast({c.value} as varchar)" for c in checks)
+        + "\n  else null end"
+        if checks
+        else "cast(null as varchar)"
+    )
+    typed = ",\n  ".join(f"cast({c.expression} as {c.sql_type}) as {c.name}" for c in columns)
+    everything = staged.with_name(staged.stem + ".all.parquet")
+    con.execute(
+        f"""
+        copy (
+            select
+              {typed},
+              _rn + {first_line - 1} as _row_number,
+              {problem} as _problem,
+              {value} as _problem_value,
+              case when ({problem}) is not null then {original} end as _original
+            from (select *, row_number() over () as _rn from {source_sql})
+        ) to {quote(str(everything))} (format parquet, compression zstd)
+        """
+    )
+    lineage_columns = (
+        f"{quote(lineage.source_file)} as _source_file, {quote(lineage.file_hash)} as _file_hash, "
+        f"{quote(lineage.load_id)} as _load_id, "
+        f"cast({quote(lineage.loaded_at.isoformat(sep=' '))} as timestamp) as _loaded_at"
+    )
+    names = ", ".join(c.name for c in columns)
+    con.execute(
+        f"""
+        copy (
+            select {names}, _row_number, {lineage_columns}
+            from read_parquet({quote(str(everything))})
+            where _problem is null
+        ) to {quote(str(staged))} (format parquet, compression zstd)
+        """
+    )
+    date_stats = (
+        f"min({date_column}) filter (where _problem is null), "
+        f"max({date_column}) filter (where _problem is null)"
+        if date_column
+        else "null, null"
+    )
+    rows_read, rows_loaded, first, last = con.execute(
+        f"select count(*), count(*) filter (where _problem is null), {date_stats} "
+        f"from read_parquet({quote(str(everything))})"
+    ).fetchone()
+    rejected_rows = con.execute(
+        f"select _row_number, _problem, _problem_value, _original "
+        f"from read_parquet({quote(str(everything))}) where _problem is not null "
+        f"order by _row_number"
+    ).fetchall()
+    everything.unlink(missing_ok=True)
+    rejected = []
+    for line, name, bad_value, text in rejected_rows:
+        column, check = name.split(chr(31), 1)
+        rejected.append(RejectedRow(int(line), column, check, bad_value or "", text or ""))
+    return NativeResult(int(rows_read), int(rows_loaded), rejected, first, last)
