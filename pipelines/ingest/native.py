@@ -53,6 +53,7 @@ def quote(text: str) -> str:
 
 
 def connect(workdir: Path) -> duckdb.DuckDBPyConnection:
+    workdir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
     con.execute(f"set temp_directory = {quote(str(workdir / 'duckdb_tmp'))}")
     con.execute("set preserve_insertion_order = true")

@@ -84,7 +84,9 @@ def ingest_file(
         status="loaded",
         loaded_at=lineage.loaded_at,
     )
-    workdir = Path(tempfile.mkdtemp(prefix="kpi-ingest-", dir=store.raw_dir))
+    scratch = store.raw_dir / "_work"
+    scratch.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="ingest-", dir=scratch))
     try:
         try:
             parsed = spec.read(path, lineage, options, workdir)
