@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FIXTURE_AS_OF = "2026-10-01"
+FIXTURE_AS_OF = "2026-10-05"
 
 
 @contextlib.contextmanager
@@ -38,6 +38,7 @@ def warehouse_env(root: Path, landing: Path) -> dict[str, str]:
         "KPI_WORK_DB_PATH": str(root / "work" / "kpi_work.duckdb"),
         "KPI_WAREHOUSE_PATH": str(root / "published" / "kpi.duckdb"),
         "DAGSTER_HOME": str(root / "dagster_home"),
+        "KPI_PII_SALT": "fixture-salt-not-secret",
     }
 
 

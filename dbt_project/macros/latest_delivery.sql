@@ -1,14 +1,60 @@
 {#-
-    Re-deliveries replace, they never add: of the rows that share `partition_by` (e.g. a day of one
-    landing folder, or one order), only those of the latest delivered file are kept.
+    Re-deliveries replace, they never add.
+
+    latest_delivery_by_range: a delivered file covers the days from its first to its last row; a
+    later file from the same landing folder replaces every row of earlier files within its range,
+    including days the later file no longer has (a corrected export is the truth for its range).
+
+    latest_delivery_by_key: of the rows that share a key (an order, a ticket), only those of the
+    latest delivered file are kept.
 -#}
-{% macro latest_delivery(relation, partition_by) %}
+{% macro latest_delivery_by_range(relation, date_column) %}
+    with
+
+    delivered as (
+
+        select
+            rows_delivered.*,
+            {{ landing_folder('rows_delivered._source_file') }} as delivery_folder
+        from {{ relation }} as rows_delivered
+
+    ),
+
+    deliveries as (
+
+        select
+            _file_hash as file_hash,
+            delivery_folder,
+            max(_loaded_at) as loaded_at,
+            min({{ date_column }}) as first_date,
+            max({{ date_column }}) as last_date
+        from delivered
+        group by _file_hash, delivery_folder
+
+    )
+
+    select delivered.*
+    from delivered
+    where not exists (
+        select 1
+        from deliveries as newer
+        where newer.delivery_folder = delivered.delivery_folder
+            and newer.file_hash <> delivered._file_hash
+            and (
+                newer.loaded_at > delivered._loaded_at
+                or (newer.loaded_at = delivered._loaded_at and newer.file_hash > delivered._file_hash)
+            )
+            and delivered.{{ date_column }} between newer.first_date and newer.last_date
+    )
+{% endmacro %}
+
+{% macro latest_delivery_by_key(relation, key_columns) %}
     select *
     from (
         select
             delivered.*,
             dense_rank() over (
-                partition by {{ partition_by | join(', ') }}
+                partition by {{ key_columns | join(', ') }}
                 order by delivered._loaded_at desc, delivered._file_hash desc
             ) as delivery_rank
         from {{ relation }} as delivered

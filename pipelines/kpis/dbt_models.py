@@ -317,7 +317,9 @@ def render_union_model(portfolio: Portfolio) -> str:
 
 def _values_model(header: str, columns: list[str], rows: list[list[str]]) -> str:
     if not rows:
-        nulls = ",\n    ".join(f"cast(null as varchar) as {c}" for c in columns)
+        nulls = ",\n    ".join(
+            f"cast(null as {'date' if c == 'period_start' else 'varchar'}) as {c}" for c in columns
+        )
         return f"{header}\nselect\n    {nulls}\nwhere 1 = 0\n"
     selects = []
     for row in rows:
@@ -393,10 +395,25 @@ def render_definition_models(portfolio: Portfolio) -> dict[str, str]:
         ],
         kpi_rows,
     )
+    notes = _values_model(
+        HEADER.format(source="kpi_definitions/notes/"),
+        ["kpi_id", "period_start", "author", "note", "note_file"],
+        [
+            [
+                sql_string(note.kpi),
+                sql_date(note.period_start),
+                sql_string(note.author),
+                sql_string(note.note),
+                sql_string(_relative(portfolio.note_files.get(index, ""))),
+            ]
+            for index, note in enumerate(portfolio.notes)
+        ],
+    )
     return {
         "int_goals_defined.sql": goals,
         "int_csfs_defined.sql": csfs,
         "int_kpis_defined.sql": kpis,
+        "int_kpi_notes_defined.sql": notes,
     }
 
 

@@ -9,9 +9,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pipelines.kpis.models import GoalsFile, KpiDefinition, Portfolio
+from pipelines.kpis.models import GoalsFile, KpiDefinition, KpiNote, NotesFile, Portfolio
 
 GOALS_FILE_NAME = "goals.yml"
+NOTES_DIR_NAME = "notes"
 MAX_FILE_BYTES = 256 * 1024
 MAX_NESTING_DEPTH = 12
 
@@ -180,6 +181,7 @@ def load_portfolio(definitions_dir: Path) -> Portfolio:
         kpis.append(kpi)
         files[kpi.id] = str(path)
 
+    notes, note_files = _load_notes(definitions_dir / NOTES_DIR_NAME, files, problems)
     if problems or goals_file is None:
         raise DefinitionError(problems)
     return Portfolio(
@@ -188,4 +190,49 @@ def load_portfolio(definitions_dir: Path) -> Portfolio:
         kpis=kpis,
         kpi_files=files,
         goals_file=str(definitions_dir / GOALS_FILE_NAME),
+        notes=notes,
+        note_files=note_files,
     )
+
+
+def _load_notes(
+    notes_dir: Path, kpi_files_by_id: dict[str, str], problems: list[DefinitionProblem]
+) -> tuple[list[KpiNote], dict[int, str]]:
+    """Owners' notes: one or more YAML files under notes/, each with a `notes:` list."""
+    notes: list[KpiNote] = []
+    sources: dict[int, str] = {}
+    seen: dict[tuple[str, object], str] = {}
+    if not notes_dir.is_dir():
+        return notes, sources
+    for path in sorted(p for p in notes_dir.glob("*.y*ml") if p.suffix in {".yml", ".yaml"}):
+        try:
+            data = read_yaml(path)
+            document = NotesFile.model_validate(data or {})
+        except DefinitionError as exc:
+            problems.extend(exc.problems)
+            continue
+        except ValidationError as exc:
+            problems.extend(_problems_from_validation(path, exc))
+            continue
+        for index, note in enumerate(document.notes):
+            field = f"notes[{index}]"
+            if note.kpi not in kpi_files_by_id:
+                problems.append(
+                    DefinitionProblem(str(path), f"{field}.kpi", f"unknown KPI '{note.kpi}'")
+                )
+                continue
+            key = (note.kpi, note.period_start)
+            if key in seen:
+                problems.append(
+                    DefinitionProblem(
+                        str(path),
+                        field,
+                        f"a note for {note.kpi} {note.period_start} already exists in {seen[key]}; "
+                        "write one note per KPI and period",
+                    )
+                )
+                continue
+            seen[key] = str(path)
+            sources[len(notes)] = str(path)
+            notes.append(note)
+    return notes, sources

@@ -211,6 +211,19 @@ class GoalsFile(_Strict):
     limits: PortfolioLimits = Field(default_factory=PortfolioLimits)
 
 
+class KpiNote(_Strict):
+    """Qualitative context for one KPI and period, written by its owner."""
+
+    kpi: Identifier
+    period_start: dt.date
+    note: Annotated[str, Field(min_length=3, max_length=2000)]
+    author: str | None = None
+
+
+class NotesFile(_Strict):
+    notes: list[KpiNote] = Field(default_factory=list)
+
+
 class Portfolio(BaseModel):
     """Everything in kpi_definitions/: goals, limits and the KPIs with the files they came from."""
 
@@ -221,6 +234,8 @@ class Portfolio(BaseModel):
     kpis: list[KpiDefinition]
     kpi_files: dict[str, str] = Field(default_factory=dict, description="kpi id -> file path")
     goals_file: str = "goals.yml"
+    notes: list[KpiNote] = Field(default_factory=list)
+    note_files: dict[int, str] = Field(default_factory=dict, description="note index -> file")
 
     def goal(self, goal_id: str) -> Goal | None:
         return next((g for g in self.goals if g.id == goal_id), None)

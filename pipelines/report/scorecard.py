@@ -35,6 +35,8 @@ COLUMNS = [
     "change_ratio",
     "owner",
     "deadline",
+    "note",
+    "note_author",
 ]
 
 
@@ -85,7 +87,7 @@ def _change(row: dict[str, Any]) -> str:
 
 def scorecard_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="KPI scorecard", show_lines=False, header_style="bold")
-    for column in ("KPI", "Goal", "Period", "Value", "Target", "Status", "Change", "Owner"):
+    for column in ("KPI", "Goal", "Period", "Value", "Target", "Status", "Change", "Owner", "Note"):
         table.add_column(column, overflow="fold")
     for row in rows:
         status = row["status"] or "no_data"
@@ -98,6 +100,13 @@ def scorecard_table(rows: list[dict[str, Any]]) -> Table:
             f"[{STATUS_STYLE.get(status, '')}]{status.replace('_', ' ')}[/]",
             _change(row),
             row["owner"] or "",
+            (
+                f"{row['note']} [dim]({row['note_author']})[/dim]"
+                if row["note_author"]
+                else row["note"]
+            )
+            if row["note"]
+            else "",
         )
     return table
 

@@ -31,6 +31,12 @@ latest as (
     select * from complete_periods
     where recency = 1
 
+),
+
+notes as (
+
+    select * from {{ ref('fct_kpi_notes') }}
+
 )
 
 select
@@ -55,7 +61,12 @@ select
                 then (latest.value - latest.previous_value) / abs(latest.previous_value)
         end as double
     ) as change_ratio,
-    cast(kpis.deadline as date) as deadline
+    cast(kpis.deadline as date) as deadline,
+    cast(notes.note as varchar) as note,
+    cast(notes.author as varchar) as note_author
 from kpis
 left join latest
     on latest.kpi_id = kpis.kpi_id
+left join notes
+    on notes.kpi_id = latest.kpi_id
+    and notes.period_start = latest.period_start

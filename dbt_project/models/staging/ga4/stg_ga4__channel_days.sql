@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery(source('ga4', 'channel_days'), [landing_folder(), 'date_day']) }}
+    {{ latest_delivery_by_range(source('ga4', 'channel_days'), 'date_day') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery(source('google_ads', 'campaign_days'), [landing_folder(), 'date_day']) }}
+    {{ latest_delivery_by_range(source('google_ads', 'campaign_days'), 'date_day') }}
 
 ),
 

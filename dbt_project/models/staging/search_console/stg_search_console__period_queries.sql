@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery(source('search_console', 'period_queries'), ['period_label', 'search_type']) }}
+    {{ latest_delivery_by_key(source('search_console', 'period_queries'), ['period_label', 'search_type']) }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery(source('search_console', 'query_days'), [landing_folder(), 'date_day']) }}
+    {{ latest_delivery_by_range(source('search_console', 'query_days'), 'date_day') }}
 
 ),
 

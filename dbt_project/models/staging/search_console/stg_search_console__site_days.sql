@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery(source('search_console', 'site_days'), ['date_day', 'search_type']) }}
+    {{ latest_delivery_by_key(source('search_console', 'site_days'), ['date_day', 'search_type']) }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery(source('shopify', 'order_lines'), ['order_name']) }}
+    {{ latest_delivery_by_key(source('shopify', 'order_lines'), ['order_name']) }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery(source('shopify', 'orders'), ['order_name']) }}
+    {{ latest_delivery_by_key(source('shopify', 'orders'), ['order_name']) }}
 
 ),
 

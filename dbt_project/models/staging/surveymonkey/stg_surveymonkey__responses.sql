@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery(source('surveymonkey', 'responses'), ['respondent_id']) }}
+    {{ latest_delivery_by_key(source('surveymonkey', 'responses'), ['respondent_id']) }}
 
 ),
 

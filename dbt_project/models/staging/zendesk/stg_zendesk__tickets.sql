@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery(source('zendesk', 'tickets'), ['ticket_id']) }}
+    {{ latest_delivery_by_key(source('zendesk', 'tickets'), ['ticket_id']) }}
 
 ),
 

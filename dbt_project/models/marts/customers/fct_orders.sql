@@ -1,0 +1,24 @@
+with
+
+orders as (
+
+    select * from {{ ref('int_orders_sequenced') }}
+
+)
+
+select
+    cast(order_name as varchar) as order_name,
+    cast(customer_key as varchar) as customer_key,
+    cast(created_at as timestamp) as created_at,
+    cast(created_date as date) as created_date,
+    cast(financial_status as varchar) as financial_status,
+    cast(fulfillment_status as varchar) as fulfillment_status,
+    cast(is_valid as boolean) as is_valid,
+    cast(valid_order_number as bigint) as valid_order_number,
+    cast(coalesce(valid_order_number > 1, false) as boolean) as is_repeat_order,
+    cast(sales_channel as varchar) as sales_channel,
+    cast(currency_code as varchar) as currency_code,
+    cast(total as double) as total,
+    cast(refunded_amount as double) as refunded_amount,
+    cast(line_items as bigint) as line_items
+from orders

@@ -1,0 +1,34 @@
+with
+
+query_days as (
+
+    select * from {{ ref('stg_search_console__query_days') }}
+
+),
+
+aggregated as (
+
+    -- Key columns repeat in the exports (country, device, page): always aggregate.
+    select
+        date_day,
+        search_type,
+        query,
+        bool_and(is_anonymized_query) as is_anonymized_query,
+        sum(impressions) as impressions,
+        sum(clicks) as clicks,
+        sum(position_sum) as position_sum
+    from query_days
+    group by date_day, search_type, query
+
+)
+
+select
+    cast(date_day as date) as date_day,
+    cast(search_type as varchar) as search_type,
+    cast(query as varchar) as query,
+    cast(is_anonymized_query as boolean) as is_anonymized_query,
+    cast(impressions as bigint) as impressions,
+    cast(clicks as bigint) as clicks,
+    cast(position_sum as double) as position_sum,
+    cast(position_sum / nullif(impressions, 0) as double) as average_position
+from aggregated
