@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
 LANDING_DIR ?= $(or $(KPI_LANDING_DIR),data/landing)
-DEMO_DAYS ?= 120
+DEMO_DAYS ?= 200
 
 .PHONY: install run test lint format dev bench clean
 
@@ -24,6 +24,10 @@ run: install
 		$(BIN)/kpi-warehouse demo-data --out "$(LANDING_DIR)" --days $(DEMO_DAYS); \
 	fi
 	$(BIN)/kpi-warehouse lint
+	@if [ -z "$$KPI_PII_SALT" ]; then \
+		echo "KPI_PII_SALT is not set: demo mode, personal data hashed with a built-in demo salt."; \
+		export KPI_DEMO_MODE=1; \
+	fi; \
 	$(BIN)/kpi-warehouse run
 
 test: install

@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo-data", help="write a deterministic demo landing folder")
     demo.add_argument("--out", default=str(Settings.from_env().landing_dir))
-    demo.add_argument("--days", type=int, default=120)
+    demo.add_argument("--days", type=int, default=200)
     demo.add_argument("--scale", type=float, default=1.0)
     demo.add_argument("--end", help="last day of the data (default: yesterday)")
     demo.add_argument("--seed", type=int, default=7)

@@ -58,6 +58,26 @@ COLUMN_NAMES: dict[str, str] = {
     "conv.waarde": "conversion_value",
     "conv. waarde": "conversion_value",
 }
+# Columns of the standard report that are derived (rates, averages) or not needed: read nothing
+# from them, and do not warn about them. Any other unknown column is reported as schema drift.
+KNOWN_UNUSED = {
+    "ctr",
+    "avg. cpc",
+    "gem. cpc",
+    "cost / conv.",
+    "kosten/conv.",
+    "conv. rate",
+    "conversieratio",
+    "conv. value / cost",
+    "conv.waarde/kosten",
+    "search impr. share",
+    "zoekvert. aandeel",
+    "all conv.",
+    "all conv. value",
+    "interactions",
+    "interaction rate",
+    "avg. cost",
+}
 DUTCH_WORDS = {"dag", "campagne", "kosten", "klikken", "vertoningen", "conversies", "conv.waarde"}
 REQUIRED = ("date_day", "campaign_name", "cost", "conversions", "conversion_value")
 INTEGER_COLUMNS = ("impressions", "clicks")
@@ -123,7 +143,7 @@ def parse(data: bytes, file: str) -> ParsedFile:
     warnings = [
         f"column '{cell}' is not used and was ignored"
         for cell, canonical in zip(header.cells, columns, strict=True)
-        if canonical is None and cell
+        if canonical is None and cell and cell.strip().lower() not in KNOWN_UNUSED
     ]
     position = {name: i for i, name in enumerate(columns) if name is not None}
 
