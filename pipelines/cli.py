@@ -89,6 +89,27 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from pipelines.dbt_manifest import dbt_cli, prepare
+    from pipelines.report.table_reference import render_table_reference
+
+    settings = Settings.from_env()
+    project = prepare(settings)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_table_reference(project.manifest_path), encoding="utf-8")
+    console.print(f"table reference written to {out}")
+    if args.site:
+        if not settings.work_db_path.exists():
+            err.print(
+                "[red]the docs site needs a built warehouse: run `kpi-warehouse run` first[/red]"
+            )
+            return 2
+        dbt_cli(project).cli(["docs", "generate"], target_path=project.target_path).wait()
+        console.print(f"dbt docs site: {project.project_dir / project.target_path / 'index.html'}")
+    return 0
+
+
 def _ensure_dagster_home(settings: Settings) -> None:
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
@@ -183,6 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--as-of", help="as-of date or time (default: now, reporting time zone)")
     run.add_argument("--quiet", action="store_true", help="do not print the scorecard")
     run.set_defaults(func=cmd_run)
+
+    docs = commands.add_parser("docs", help="write the table reference (and the dbt docs site)")
+    docs.add_argument("--out", default=str(PROJECT_DIR / "docs" / "table-reference.md"))
+    docs.add_argument("--site", action="store_true", help="also run `dbt docs generate`")
+    docs.set_defaults(func=cmd_docs)
 
     scorecard = commands.add_parser("scorecard", help="print the KPI scorecard")
     scorecard.add_argument("--format", choices=["table", "json", "csv"], default="table")

@@ -8,6 +8,8 @@ run again; the generated models are rewritten only when their content changes.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -72,12 +74,29 @@ def generate_models(settings: Settings) -> list[Path]:
     return write_generated_models(portfolio, facts)
 
 
+@contextlib.contextmanager
+def _exclusive(lock_path: Path):
+    """Serialise preparation between processes (two runs starting at once share the project)."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def prepare(settings: Settings | None = None, *, force: bool = False) -> DbtProject:
     """Generate models and run `dbt parse` if anything changed since the last preparation."""
     settings = settings or Settings.from_env()
     export_environment(settings)
-    generate_models(settings)
     project = dbt_project()
+    with _exclusive(project.project_dir / project.target_path / ".prepare.lock"):
+        return _prepare_locked(settings, project, force=force)
+
+
+def _prepare_locked(settings: Settings, project: DbtProject, *, force: bool) -> DbtProject:
+    generate_models(settings)
     stamp = project.project_dir / project.target_path / FINGERPRINT_FILE
     fingerprint = _fingerprint(project.project_dir)
     if (
