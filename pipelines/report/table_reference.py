@@ -22,8 +22,8 @@ def render_table_reference(manifest_path: Path) -> str:
     lines = [
         "# Table reference",
         "",
-        "Tables and views of the published warehouse (`KPI_WAREHOUSE_PATH`), generated from the dbt",
-        "project's documentation by `kpi-warehouse docs`. Do not edit by hand.",
+        "Tables and views of the published warehouse (`KPI_WAREHOUSE_PATH`), generated from the",
+        "dbt project's documentation by `kpi-warehouse docs`. Do not edit by hand.",
         "",
     ]
     for model in published_models(manifest_path):
