@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets.dbt import build_dbt_assets, mart_asset_keys
+from pipelines.assets.dbt import KpiDbtTranslator, build_dbt_assets, mart_asset_keys
 from pipelines.assets.ingestion import ingestion_assets, ingestion_checks, run_context
 from pipelines.assets.published import build_published_asset
 from pipelines.dbt_manifest import prepare
 from pipelines.kpis.loader import load_portfolio
 from pipelines.resources import build_resources
-from pipelines.schedules import build_kpi_schedule
+from pipelines.schedules import KPI_SCHEDULE_NAME, build_ingestion_schedule, build_kpi_schedule
+from pipelines.sensors import build_landing_sensor, run_failure_alert
 from pipelines.settings import Settings
 
 
@@ -20,7 +21,10 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     project = prepare(settings)
     portfolio = load_portfolio(settings.definitions_dir)
 
-    dbt_assets_def = build_dbt_assets(project.manifest_path)
+    translator = KpiDbtTranslator(
+        schedule=(KPI_SCHEDULE_NAME, settings.schedule_time, settings.reporting_timezone)
+    )
+    dbt_assets_def = build_dbt_assets(project.manifest_path, translator)
     published = build_published_asset(mart_asset_keys(project.manifest_path))
     assets = [*ingestion_assets, run_context, dbt_assets_def, published]
     job, schedule = build_kpi_schedule(
@@ -29,11 +33,15 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         time_of_day=settings.schedule_time,
         timezone=settings.reporting_timezone,
     )
+    ingestion_job, ingestion_schedule = build_ingestion_schedule(
+        timezone=settings.reporting_timezone
+    )
     return dg.Definitions(
         assets=assets,
         asset_checks=ingestion_checks,
-        jobs=[job],
-        schedules=[schedule],
+        jobs=[job, ingestion_job],
+        schedules=[schedule, ingestion_schedule],
+        sensors=[build_landing_sensor(ingestion_job), run_failure_alert],
         resources=build_resources(settings, project),
     )
 

@@ -15,6 +15,8 @@ from pipelines.kpis.schedule_plan import cron_for, kpis_due
 
 KPI_JOB_NAME = "kpi_refresh"
 KPI_SCHEDULE_NAME = "kpi_due_schedule"
+INGESTION_JOB_NAME = "ingestion"
+INGESTION_SCHEDULE_NAME = "nightly_ingestion"
 
 
 def kpi_asset_key(kpi_id: str) -> dg.AssetKey:
@@ -39,6 +41,7 @@ def build_kpi_schedule(
         job=job,
         cron_schedule=cron_for(time_of_day),
         execution_timezone=timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Every morning: the KPIs whose period just closed (daily every day, weekly on "
         "Mondays, monthly on the 1st, quarterly on the 1st of a quarter), in one run.",
     )
@@ -59,3 +62,21 @@ def build_kpi_schedule(
         )
 
     return job, kpi_due_schedule
+
+
+def build_ingestion_schedule(*, timezone: str, time_of_day: str = "02:00"):
+    """The raw layer is refreshed every night (and by the landing sensor when files arrive)."""
+    job = dg.define_asset_job(
+        INGESTION_JOB_NAME,
+        selection=dg.AssetSelection.groups("raw"),
+        description="Loads new landing files into the raw layer and checks them.",
+    )
+    schedule = dg.ScheduleDefinition(
+        name=INGESTION_SCHEDULE_NAME,
+        job=job,
+        cron_schedule=cron_for(time_of_day),
+        execution_timezone=timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Nightly: load whatever arrived in the landing folder.",
+    )
+    return job, schedule

@@ -50,13 +50,14 @@ class PipelineRun:
     settings: Any
     defs: Any
     result: Any
+    instance: Any = None
 
     @property
     def warehouse_path(self) -> Path:
         return self.settings.warehouse_path
 
 
-def run_pipeline(root: Path, landing: Path, as_of: str) -> PipelineRun:
+def run_pipeline(root: Path, landing: Path, as_of: str, instance: Any = None) -> PipelineRun:
     """Materialise every asset once over `landing`, writing under `root`."""
     from dagster import DagsterInstance
 
@@ -67,12 +68,13 @@ def run_pipeline(root: Path, landing: Path, as_of: str) -> PipelineRun:
         settings = Settings.from_env()
         defs = build_definitions(settings)
         job = defs.resolve_implicit_global_asset_job_def()
+        instance = instance or DagsterInstance.ephemeral()
         result = job.execute_in_process(
-            instance=DagsterInstance.ephemeral(),
+            instance=instance,
             run_config={"ops": {"raw__run_context": {"config": {"as_of": as_of}}}},
             raise_on_error=False,
         )
-    return PipelineRun(root=root, settings=settings, defs=defs, result=result)
+    return PipelineRun(root=root, settings=settings, defs=defs, result=result, instance=instance)
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,12 @@
 """The dbt models as Dagster assets: grouped by layer, KPI metadata copied onto KPI assets."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -16,13 +17,31 @@ from dagster_dbt import (
 from pipelines.dbt_manifest import dbt_project
 from pipelines.ingest.raw_store import ensure_table_dirs
 from pipelines.ingest.sources import raw_table_schemas
+from pipelines.kpis.models import Frequency
+from pipelines.kpis.schedule_plan import freshness_window, schedule_text
 from pipelines.resources import DUCKDB_WRITER_POOL, WarehouseResource
 
 KPI_META_FIELDS = ("kpi_id", "owner", "goal", "csf", "frequency", "direction", "unit", "target")
 
 
 class KpiDbtTranslator(DagsterDbtTranslator):
-    """Sources map onto the raw assets; models are grouped by their layer folder."""
+    """Sources map onto the raw assets; models are grouped by their layer folder; KPI models carry
+    their owner, goal and frequency, which schedule builds them and how fresh they must be."""
+
+    def __init__(self, schedule: tuple[str, str, str] = ("kpi_due_schedule", "06:00", "UTC")):
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        self.schedule = schedule
+
+    def get_asset_spec(self, manifest, unique_id, project):  # type: ignore[override]
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        frequency = ((props.get("config") or {}).get("meta") or {}).get("frequency")
+        if frequency:
+            window = freshness_window(Frequency(frequency))
+            spec = spec.replace_attributes(
+                freshness_policy=dg.FreshnessPolicy.time_window(fail_window=window)
+            )
+        return spec
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -42,6 +61,11 @@ class KpiDbtTranslator(DagsterDbtTranslator):
         for field in KPI_META_FIELDS:
             if meta.get(field) is not None:
                 metadata[f"kpi/{field}"] = meta[field]
+        if meta.get("frequency"):
+            name, time_of_day, timezone = self.schedule
+            frequency = Frequency(meta["frequency"])
+            metadata["kpi/built_by"] = schedule_text(frequency, name, time_of_day, timezone)
+            metadata["kpi/stale_after"] = f"{freshness_window(frequency).days} days"
         return metadata
 
     def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
@@ -52,16 +76,73 @@ class KpiDbtTranslator(DagsterDbtTranslator):
         return tags
 
 
-TRANSLATOR = KpiDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+TRANSLATOR = KpiDbtTranslator()
 
 
-def build_dbt_assets(manifest_path: Path) -> dg.AssetsDefinition:
+def _table_of(event: Any) -> tuple[str, str] | None:
+    key = getattr(event, "asset_key", None)
+    if key is None and isinstance(event, dg.Output):
+        key = dg.AssetKey(event.output_name.split("__"))
+    if key is None or len(key.path) != 2:
+        return None
+    return key.path[0], key.path[1]
+
+
+def with_warehouse_metadata(events: list[Any], work_db: Path) -> Iterator[Any]:
+    """Add row counts to every table built, and the latest complete value, target and status to
+    every KPI, read from the working database once dbt has released it."""
+    if not work_db.exists():
+        yield from events
+        return
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        tables = {
+            (schema, name)
+            for schema, name in con.execute(
+                "select schema_name, table_name from duckdb_tables()"
+            ).fetchall()
+        }
+        for event in events:
+            table = (
+                _table_of(event) if isinstance(event, dg.Output | dg.AssetMaterialization) else None
+            )
+            if table is None or table not in tables:
+                yield event
+                continue
+            schema, name = table
+            metadata: dict[str, Any] = {
+                "dagster/row_count": con.execute(
+                    f'select count(*) from {schema}."{name}"'
+                ).fetchone()[0]
+            }
+            if schema == "kpis" and name.startswith("kpi_"):
+                latest = con.execute(
+                    f'select period_start, value, target, status from {schema}."{name}" '
+                    "where is_complete order by period_start desc limit 1"
+                ).fetchone()
+                if latest:
+                    period, value, target, status = latest
+                    metadata.update(
+                        {
+                            "kpi/latest_period": str(period),
+                            "kpi/latest_value": dg.MetadataValue.float(value)
+                            if value is not None
+                            else dg.MetadataValue.text("no value"),
+                            "kpi/latest_target": dg.MetadataValue.float(target)
+                            if target is not None
+                            else dg.MetadataValue.text("no target"),
+                            "kpi/latest_status": status or "no_data",
+                        }
+                    )
+            yield event.with_metadata({**(event.metadata or {}), **metadata})
+
+
+def build_dbt_assets(manifest_path: Path, translator: KpiDbtTranslator = TRANSLATOR):
     project = dbt_project()
 
     @dbt_assets(
         manifest=manifest_path,
         project=project,
-        dagster_dbt_translator=TRANSLATOR,
+        dagster_dbt_translator=translator,
         pool=DUCKDB_WRITER_POOL,
         name="kpi_warehouse_dbt",
     )
@@ -70,7 +151,8 @@ def build_dbt_assets(manifest_path: Path) -> dg.AssetsDefinition:
     ):
         ensure_table_dirs(warehouse.raw, raw_table_schemas())
         warehouse.work_db.parent.mkdir(parents=True, exist_ok=True)
-        yield from dbt.cli(["build"], context=context).stream()
+        events = list(dbt.cli(["build"], context=context).stream())
+        yield from with_warehouse_metadata(events, warehouse.work_db)
 
     return kpi_warehouse_dbt
 

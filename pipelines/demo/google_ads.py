@@ -123,15 +123,39 @@ def _season(day: dt.date) -> float:
     return yearly * weekday
 
 
+def campaigns_for(scale: float) -> list[Campaign]:
+    """The six campaign templates, repeated per region or product line as the account grows."""
+    count = max(len(CAMPAIGNS), int(30 * scale))
+    result = []
+    for index in range(count):
+        template = CAMPAIGNS[index % len(CAMPAIGNS)]
+        copy = index // len(CAMPAIGNS)
+        if copy == 0:
+            result.append(template)
+            continue
+        result.append(
+            Campaign(
+                str(int(template.campaign_id) + 100 * copy),
+                f"{template.name} #{copy + 1}",
+                template.campaign_type,
+                template.impressions / 3,
+                template.ctr,
+                template.cpc,
+                template.conversion_rate,
+                template.order_value,
+            )
+        )
+    return result
+
+
 def campaign_days(start: dt.date, days: int, scale: float, rng: random.Random):
     """Yield (day, campaign, impressions, clicks, cost, conversions, value) rows."""
+    campaigns = campaigns_for(scale)
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
         season = _season(day)
-        for campaign in CAMPAIGNS:
-            impressions = max(
-                0, round(campaign.impressions * scale * season * rng.uniform(0.8, 1.2))
-            )
+        for campaign in campaigns:
+            impressions = max(0, round(campaign.impressions * season * rng.uniform(0.8, 1.2)))
             clicks = min(impressions, round(impressions * campaign.ctr * rng.uniform(0.85, 1.15)))
             cost = round(clicks * campaign.cpc * rng.uniform(0.9, 1.1), 2)
             conversions = round(clicks * campaign.conversion_rate * rng.uniform(0.6, 1.4), 2)

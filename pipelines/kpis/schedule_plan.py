@@ -31,3 +31,27 @@ def cron_for(time_of_day: str) -> str:
     if not (0 <= hours < 24 and 0 <= minutes < 60):
         raise ValueError(f"'{time_of_day}' is not a time of day (HH:MM)")
     return f"{minutes} {hours} * * *"
+
+
+# How old a KPI may get before it counts as stale: its period plus a day of slack.
+FRESHNESS_WINDOWS = {
+    Frequency.daily: dt.timedelta(days=2),
+    Frequency.weekly: dt.timedelta(days=8),
+    Frequency.monthly: dt.timedelta(days=32),
+    Frequency.quarterly: dt.timedelta(days=93),
+}
+SCHEDULE_TEXT = {
+    Frequency.daily: "every day",
+    Frequency.weekly: "every Monday",
+    Frequency.monthly: "on the 1st of every month",
+    Frequency.quarterly: "on the 1st of January, April, July and October",
+}
+
+
+def freshness_window(frequency: Frequency) -> dt.timedelta:
+    return FRESHNESS_WINDOWS[frequency]
+
+
+def schedule_text(frequency: Frequency, schedule_name: str, time_of_day: str, timezone: str) -> str:
+    """What the UI shows on a KPI asset: which schedule builds it, and when."""
+    return f"{schedule_name}: {SCHEDULE_TEXT[frequency]} at {time_of_day} {timezone}"

@@ -1,0 +1,103 @@
+"""Alerts for failed runs: which assets and checks failed, written to a file and/or a webhook.
+
+KPI_ALERT_FILE (default: alerts.jsonl beside the published warehouse) receives one JSON object per
+failed run; KPI_ALERT_WEBHOOK, when set, receives the same object as a JSON POST.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunAlert:
+    run_id: str
+    job_name: str
+    failed_at: str
+    failed_steps: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    failed_assets: list[str] = field(default_factory=list)
+    message: str = ""
+
+    def summary(self) -> str:
+        parts = [f"Run {self.run_id[:8]} of {self.job_name} failed."]
+        if self.failed_checks:
+            parts.append("Failed checks: " + ", ".join(self.failed_checks) + ".")
+        if self.failed_assets:
+            parts.append("Not built: " + ", ".join(self.failed_assets) + ".")
+        if self.failed_steps:
+            parts.append("Failed steps: " + ", ".join(self.failed_steps) + ".")
+        return " ".join(parts)
+
+
+def alert_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunAlert:
+    """Collect what failed in a run from its event log."""
+    alert = RunAlert(
+        run_id=run.run_id,
+        job_name=run.job_name,
+        failed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
+    records = instance.get_records_for_run(run.run_id).records
+    materialized: set[str] = set()
+    planned: set[str] = set()
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            alert.failed_steps.append(event.step_key or "")
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if evaluation is not None and not evaluation.passed:  # type: ignore[union-attr]
+                alert.failed_checks.append(
+                    f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+                )
+        elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.asset_key:
+            materialized.add(event.asset_key.to_user_string())
+        elif (
+            event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+            and event.asset_key
+        ):
+            planned.add(event.asset_key.to_user_string())
+    alert.failed_assets = sorted(planned - materialized)
+    alert.message = alert.summary()
+    return alert
+
+
+def default_alert_file() -> Path:
+    configured = os.environ.get("KPI_ALERT_FILE", "").strip()
+    if configured:
+        return Path(configured)
+    from pipelines.settings import Settings
+
+    return Settings.from_env().warehouse_path.parent / "alerts.jsonl"
+
+
+def deliver(alert: RunAlert, alert_file: Path | None = None, webhook: str | None = None) -> None:
+    """Log the alert, append it to the alert file, and POST it to the webhook if one is set."""
+    log.error(alert.summary())
+    payload = json.dumps(asdict(alert))
+    path = alert_file or default_alert_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(payload + "\n")
+    url = webhook if webhook is not None else os.environ.get("KPI_ALERT_WEBHOOK", "").strip()
+    if url:
+        request = urllib.request.Request(
+            url, data=payload.encode(), headers={"Content-Type": "application/json"}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10):
+                pass
+        except OSError as exc:
+            log.error(f"could not deliver the alert to {url}: {exc}")

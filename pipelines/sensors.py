@@ -1,0 +1,59 @@
+"""Sensors: start ingestion when new landing files arrive; alert when a run fails."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.alerts import alert_for_run, deliver
+from pipelines.ingest.sources import SOURCES
+from pipelines.resources import WarehouseResource
+
+LANDING_SENSOR_NAME = "landing_folder_sensor"
+FAILURE_SENSOR_NAME = "run_failure_alert"
+
+
+def landing_fingerprint(landing_dir: Path) -> str:
+    """Changes whenever a file is added, replaced or touched in any source's landing folder."""
+    digest = hashlib.sha256()
+    for source in sorted(SOURCES):
+        folder = landing_dir / source
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            stat = path.stat()
+            digest.update(
+                f"{path.relative_to(landing_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
+            )
+    return digest.hexdigest()
+
+
+def build_landing_sensor(ingestion_job) -> dg.SensorDefinition:
+    @dg.sensor(
+        name=LANDING_SENSOR_NAME,
+        job=ingestion_job,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Starts ingestion when files are added to or changed in the landing folder.",
+    )
+    def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+        fingerprint = landing_fingerprint(warehouse.landing)
+        if fingerprint == context.cursor:
+            return dg.SkipReason("no new or changed landing files")
+        context.update_cursor(fingerprint)
+        return dg.RunRequest(run_key=f"landing-{fingerprint[:16]}")
+
+    return landing_folder_sensor
+
+
+@dg.run_failure_sensor(
+    name=FAILURE_SENSOR_NAME,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Writes an alert naming the failed assets and checks (KPI_ALERT_FILE, "
+    "KPI_ALERT_WEBHOOK).",
+)
+def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
+    alert = alert_for_run(context.instance, context.dagster_run)
+    deliver(alert)
