@@ -23,7 +23,7 @@ import psutil
 from benchmarks.measure import measure_call
 from pipelines.checks.raw_schemas import RAW_SCHEMAS, validate_raw_table
 from pipelines.demo.landing import write_demo_landing
-from pipelines.ingest.options import IngestOptions
+from pipelines.ingest.options import load_options
 from pipelines.ingest.raw_store import RawStore, ensure_table_dirs
 from pipelines.ingest.runner import ingest_source
 from pipelines.ingest.sources import SOURCES, raw_table_schemas
@@ -48,7 +48,7 @@ def main() -> None:
             f"generated demo landing at scale {scale:.1f} in {time.perf_counter() - started:.1f}s"
         )
     shutil.rmtree(raw, ignore_errors=True)
-    options = IngestOptions(pii_salt="benchmark-salt")
+    options = load_options().model_copy(update={"pii_salt": "benchmark-salt"})
     ensure_table_dirs(raw, raw_table_schemas())
 
     results = {}

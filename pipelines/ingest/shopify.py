@@ -9,13 +9,16 @@ statuses are kept; which ones count as valid is a KPI's business.
 from __future__ import annotations
 
 import datetime as dt
+import io
+from pathlib import Path
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
 from pipelines.ingest.errors import FileRefused, RejectedRow
 from pipelines.ingest.parsed import ParsedFile
-from pipelines.ingest.text_files import decode, parse_number, physical_line_numbers, split_rows
+from pipelines.ingest.text_files import decode, open_text, parse_number, records
 
 SOURCE = "orders"
 ORDERS = "orders"
@@ -112,14 +115,21 @@ def _money(raw: str, column: str) -> float | None:
     return value
 
 
-def parse(data: bytes, file: str, reporting_timezone: str) -> ParsedFile:
+def parse(data: bytes | Path, file: str, reporting_timezone: str) -> ParsedFile:
+    """Read an export given as bytes or as a path (streamed row by row: bounded memory)."""
+    if isinstance(data, Path):
+        with open_text(data, file) as stream:
+            return _parse_stream(stream, file, reporting_timezone)
+    return _parse_stream(io.StringIO(decode(data, file), newline=""), file, reporting_timezone)
+
+
+def _parse_stream(stream: TextIO, file: str, reporting_timezone: str) -> ParsedFile:
     zone = ZoneInfo(reporting_timezone)
-    text = decode(data, file)
-    rows = split_rows(text, ",")
-    if not rows:
+    rows = records(stream, ",")
+    first = next(rows, None)
+    if first is None:
         raise FileRefused(file, "the file has no header")
-    lines = physical_line_numbers(text, ",")
-    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
+    header = [h.strip().lstrip("\ufeff") for h in first[1]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise FileRefused(
@@ -134,16 +144,14 @@ def parse(data: bytes, file: str, reporting_timezone: str) -> ParsedFile:
         return row[position].strip() if position is not None and position < len(row) else ""
 
     orders: dict[str, dict] = {}
-    order_lines: list[dict] = []
+    order_values: dict[str, list] = {f.name: [] for f in LINES_SCHEMA}
     rejected: list[RejectedRow] = []
     refused_orders: set[str] = set()
     read = 0
-    for i, row in enumerate(rows[1:], start=1):
+    for line, row in rows:
         if not any(c.strip() for c in row):
             continue
         read += 1
-        line = lines[i]
-        original = ",".join(row)
         name = cell(row, "Name")
         try:
             if not name:
@@ -152,22 +160,21 @@ def parse(data: bytes, file: str, reporting_timezone: str) -> ParsedFile:
                 raise _Reject("Name", "the order's first row was rejected", name)
             if name not in orders:
                 orders[name] = _order(row, cell, name, line, zone)
-            order_lines.append(_line(row, cell, name, line, orders[name]))
+            order_line = _line(row, cell, name, line, orders[name])
         except _Reject as exc:
             if name and name not in orders:
                 refused_orders.add(name)
-            rejected.append(RejectedRow(line, exc.column, exc.check, exc.value, original))
+            rejected.append(RejectedRow(line, exc.column, exc.check, exc.value, ",".join(row)))
+            continue
+        for column, values in order_values.items():
+            values.append(order_line[column])
     for order in orders.values():
-        order["line_items"] = sum(
-            1 for ol in order_lines if ol["order_name"] == order["order_name"]
-        )
+        order["line_items"] = order.pop("_lines", 0)
     orders_table = pa.table(
         {f.name: [o.get(f.name) for o in orders.values()] for f in ORDERS_SCHEMA},
         schema=ORDERS_SCHEMA,
     )
-    lines_table = pa.table(
-        {f.name: [ol.get(f.name) for ol in order_lines] for f in LINES_SCHEMA}, schema=LINES_SCHEMA
-    )
+    lines_table = pa.table(order_values, schema=LINES_SCHEMA)
     days = [o["created_at"].date() for o in orders.values()]
     return ParsedFile(
         rows_read=read,

@@ -45,7 +45,7 @@ def _read_ga4(path: Path, lineage: Lineage, options: IngestOptions, workdir: Pat
 
 
 def _read_orders(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path):
-    return shopify.parse(path.read_bytes(), lineage.source_file, options.reporting_timezone)
+    return shopify.parse(path, lineage.source_file, options.reporting_timezone)
 
 
 def _read_tickets(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path):

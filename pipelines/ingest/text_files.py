@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
 
 from pipelines.ingest.errors import FileRefused
 
@@ -37,6 +39,39 @@ def decode(data: bytes, file: str) -> str:
             f"not UTF-8 or UTF-16 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
             "save the export as UTF-8 CSV",
             line=line,
+        ) from exc
+
+
+def open_text(path: Path, file: str) -> TextIO:
+    """Open a (possibly large) export as a text stream, after the same checks as `decode`."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if not head:
+        raise FileRefused(file, "the file is empty (0 bytes); download the export again")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return path.open("r", encoding="utf-16", newline="")
+    if head.startswith(b"PK\x03\x04"):
+        raise FileRefused(
+            file, "this is a zip archive, not a CSV file; unzip it or use its source folder"
+        )
+    if b"\x00" in head:
+        raise FileRefused(file, "this looks like a binary file, not a CSV export")
+    return path.open("r", encoding="utf-8-sig", newline="")
+
+
+def records(stream: TextIO, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, cells) of every CSV record, streamed; bad bytes refuse the file."""
+    reader = csv.reader(stream, delimiter=delimiter)
+    previous_end = 0
+    try:
+        for row in reader:
+            yield previous_end + 1, row
+            previous_end = reader.line_num
+    except UnicodeDecodeError as exc:
+        raise FileRefused(
+            getattr(stream, "name", "file"),
+            f"not valid text after line {previous_end} ({exc.reason}); save the export as UTF-8",
+            line=previous_end + 1,
         ) from exc
 
 
