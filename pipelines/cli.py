@@ -172,6 +172,18 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipelines.report.html_report import write_report
+
+    path = Settings.from_env().warehouse_path
+    if not path.exists():
+        err.print(f"[red]no published warehouse at {path}; run `kpi-warehouse run` first[/red]")
+        return 2
+    out = write_report(path, Path(args.out))
+    console.print(f"report written to {out}")
+    return 0
+
+
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from pipelines.demo.landing import write_demo_landing
 
@@ -213,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
     scorecard = commands.add_parser("scorecard", help="print the KPI scorecard")
     scorecard.add_argument("--format", choices=["table", "json", "csv"], default="table")
     scorecard.set_defaults(func=cmd_scorecard)
+
+    report = commands.add_parser("report", help="write a self-contained HTML report")
+    report.add_argument("--out", default="report.html")
+    report.set_defaults(func=cmd_report)
 
     demo = commands.add_parser("demo-data", help="write a deterministic demo landing folder")
     demo.add_argument("--out", default=str(Settings.from_env().landing_dir))

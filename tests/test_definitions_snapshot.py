@@ -30,6 +30,9 @@ def describe(defs) -> str:
             f"{schedule.name}: {schedule.cron_schedule} {schedule.execution_timezone} "
             f"job={schedule.job_name}"
         )
+    lines.append("# sensors")
+    for sensor in sorted(defs.sensors or [], key=lambda s: s.name):
+        lines.append(f"{sensor.name}: {type(sensor).__name__}")
     return "\n".join(lines) + "\n"
 
 

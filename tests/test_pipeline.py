@@ -213,7 +213,7 @@ def test_scorecard_shows_latest_complete_period_change_and_note(fixture_run):
     assert "sea_roas,Google Ads ROAS" in scorecard_csv(list(rows.values()))
 
 
-def test_published_file_has_marts_only(fixture_run):
+def test_published_file_has_marts_and_bi_only(fixture_run):
     with duckdb.connect(str(fixture_run.warehouse_path), read_only=True) as con:
         tables = {
             (schema, name)
@@ -221,7 +221,7 @@ def test_published_file_has_marts_only(fixture_run):
                 "select schema_name, table_name from duckdb_tables()"
             ).fetchall()
         }
-    assert {schema for schema, _ in tables} == {"marts"}
+    assert {schema for schema, _ in tables} == {"marts", "bi"}
     assert {
         "fct_kpi_values",
         "kpi_scorecard",

@@ -1,0 +1,193 @@
+"""A self-contained HTML report of the KPI portfolio: goal -> CSF -> KPI, with trend charts.
+
+Everything is inline (CSS and SVG charts, no scripts, no network), so the file can be mailed,
+archived and opened anywhere. Data comes from the published warehouse only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.report.scorecard import STATUS_STYLE, format_value
+
+STATUS_COLOURS = {
+    "on_track": "#1a7f37",
+    "at_risk": "#b08800",
+    "off_track": "#cf222e",
+    "no_target": "#6e7781",
+    "no_data": "#6e7781",
+}
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1f2328;
+max-width:1100px}
+h1{margin-bottom:.2rem} h2{border-bottom:2px solid #d0d7de;padding-bottom:.3rem;margin-top:2.5rem}
+h3{color:#57606a;margin:1.5rem 0 .5rem} .meta{color:#57606a}
+.kpi{border:1px solid #d0d7de;border-radius:8px;padding:1rem;margin:.8rem 0;display:grid;
+grid-template-columns:1fr 380px;gap:1rem}
+.badge{display:inline-block;border-radius:1rem;padding:.1rem .6rem;color:#fff;font-size:.85rem}
+.value{font-size:1.6rem;font-weight:600}
+.note{background:#fff8c5;padding:.4rem .6rem;border-radius:4px}
+table{border-collapse:collapse}
+td,th{padding:.25rem .6rem;border-bottom:1px solid #d0d7de;text-align:left}
+svg text{font-size:10px;fill:#57606a}
+"""
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def load_report_data(warehouse_path: Path) -> dict[str, Any]:
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        return {
+            "goals": _rows(con, "select * from marts.dim_goal order by goal_id"),
+            "csfs": _rows(con, "select * from marts.dim_csf order by csf_id"),
+            "kpis": _rows(con, "select * from marts.dim_kpi order by kpi_id"),
+            "scorecard": _rows(con, "select * from marts.kpi_scorecard"),
+            "values": _rows(
+                con,
+                "select kpi_id, period_start, value, target, status from marts.fct_kpi_values "
+                "where is_complete order by kpi_id, period_start",
+            ),
+            "notes": _rows(con, "select * from marts.fct_kpi_notes order by period_start"),
+            "about": _rows(con, "select * from bi.about order by source"),
+        }
+
+
+def _badge(status: str | None) -> str:
+    status = status or "no_data"
+    colour = STATUS_COLOURS.get(status, "#6e7781")
+    label = html.escape(status.replace("_", " "))
+    return f'<span class="badge status-{status}" style="background:{colour}">{label}</span>'
+
+
+def trend_chart(
+    points: list[dict[str, Any]], unit: str | None, width: int = 380, height: int = 150
+) -> str:
+    """An SVG line chart of the complete periods, with the target as a dashed line."""
+    values = [p["value"] for p in points if p["value"] is not None]
+    targets = [p["target"] for p in points if p["target"] is not None]
+    if not values:
+        return (
+            '<svg class="trend-chart empty" width="380" height="40"><text x="4" y="20">'
+            "no complete period with a value yet</text></svg>"
+        )
+    low, high = min(values + targets), max(values + targets)
+    if high == low:
+        high, low = high + 1, low - 1
+    pad_left, pad, inner_w, inner_h = 44, 12, width - 56, height - 36
+
+    def x(index: int) -> float:
+        return pad_left + (inner_w * index / max(len(points) - 1, 1))
+
+    def y(value: float) -> float:
+        return pad + inner_h * (1 - (value - low) / (high - low))
+
+    parts = [f'<svg class="trend-chart" width="{width}" height="{height}" role="img">']
+    parts.append(f'<text x="2" y="{pad + 4}">{html.escape(format_value(high, unit))}</text>')
+    parts.append(f'<text x="2" y="{pad + inner_h}">{html.escape(format_value(low, unit))}</text>')
+    line = [(x(i), y(p["value"])) for i, p in enumerate(points) if p["value"] is not None]
+    parts.append(
+        '<polyline class="value-line" fill="none" stroke="#0969da" stroke-width="2" points="'
+        + " ".join(f"{a:.1f},{b:.1f}" for a, b in line)
+        + '"/>'
+    )
+    target_line = [(x(i), y(p["target"])) for i, p in enumerate(points) if p["target"] is not None]
+    if target_line:
+        parts.append(
+            '<polyline class="target-line" fill="none" stroke="#cf222e" stroke-dasharray="4 3" '
+            'points="' + " ".join(f"{a:.1f},{b:.1f}" for a, b in target_line) + '"/>'
+        )
+    for i, p in enumerate(points):
+        if p["value"] is None:
+            continue
+        colour = STATUS_COLOURS.get(p["status"] or "no_data", "#6e7781")
+        parts.append(
+            f'<circle class="point" data-period="{p["period_start"]}" data-value="{p["value"]!r}" '
+            f'cx="{x(i):.1f}" cy="{y(p["value"]):.1f}" r="3" fill="{colour}"/>'
+        )
+    first, last = points[0]["period_start"], points[-1]["period_start"]
+    parts.append(f'<text x="{pad_left}" y="{height - 4}">{first}</text>')
+    parts.append(f'<text x="{width - 70}" y="{height - 4}">{last}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None) -> str:
+    generated_at = generated_at or dt.datetime.now()
+    scorecard = {row["kpi_id"]: row for row in data["scorecard"]}
+    points: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in data["values"]:
+        points[row["kpi_id"]].append(row)
+    notes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for note in data["notes"]:
+        notes[note["kpi_id"]].append(note)
+    kpis_by_csf: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for kpi in data["kpis"]:
+        kpis_by_csf[kpi["csf_id"]].append(kpi)
+    as_of = data["about"][0]["as_of"] if data["about"] else None
+    esc = html.escape
+
+    body = [
+        "<h1>KPI report</h1>",
+        f'<p class="meta">As of {esc(str(as_of))}; generated {generated_at:%Y-%m-%d %H:%M}.</p>',
+        '<h2>Data freshness</h2><table class="freshness"><tr><th>source</th><th>data from</th>'
+        "<th>data until</th><th>days behind the as-of day</th></tr>",
+    ]
+    for row in data["about"]:
+        behind = (as_of.date() - row["data_until"]).days if as_of and row["data_until"] else None
+        body.append(
+            f'<tr class="source" data-source="{esc(row["source"])}"><td>{esc(row["source"])}</td>'
+            f"<td>{row['data_from']}</td><td>{row['data_until']}</td><td>{behind}</td></tr>"
+        )
+    body.append("</table>")
+    for goal in data["goals"]:
+        body.append(f'<h2 class="goal">{esc(goal["goal_name"])}</h2>')
+        if goal["description"]:
+            body.append(f'<p class="meta">{esc(goal["description"])}</p>')
+        for csf in (c for c in data["csfs"] if c["goal_id"] == goal["goal_id"]):
+            body.append(f'<h3 class="csf">{esc(csf["csf_name"])}</h3>')
+            for kpi in kpis_by_csf.get(csf["csf_id"], []):
+                card = scorecard.get(kpi["kpi_id"], {})
+                period = card.get("period_start")
+                latest = (
+                    f"{format_value(card.get('value'), kpi['unit'])}"
+                    f'<span class="meta"> in the period from {period}</span>'
+                    if period
+                    else '<span class="meta">no complete period yet</span>'
+                )
+                kpi_notes = "".join(
+                    f'<p class="note">{n["period_start"]}: {esc(n["note"])}'
+                    f"{' (' + esc(n['author']) + ')' if n['author'] else ''}</p>"
+                    for n in notes.get(kpi["kpi_id"], [])
+                )
+                body.append(
+                    f'<div class="kpi" id="kpi-{esc(kpi["kpi_id"])}"><div>'
+                    f"<strong>{esc(kpi['kpi_name'])}</strong> {_badge(card.get('status'))}"
+                    f'<div class="value">{latest}</div>'
+                    f'<p class="meta">Target {format_value(kpi["target"], kpi["unit"])} by '
+                    f"{kpi['deadline']} · {esc(kpi['frequency'])} · "
+                    f"owner {esc(kpi['owner'] or '')}</p>"
+                    f"<p>{esc(kpi['description'] or '')}</p>{kpi_notes}</div>"
+                    f"{trend_chart(points.get(kpi['kpi_id'], []), kpi['unit'])}</div>"
+                )
+    legend = " ".join(_badge(status) for status in STATUS_STYLE)
+    body.append(f'<p class="meta">Status: {legend}. Dashed line: target.</p>')
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>KPI report</title>'
+        f"<style>{CSS}</style></head><body>{''.join(body)}</body></html>"
+    )
+
+
+def write_report(warehouse_path: Path, out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_report(load_report_data(warehouse_path)), encoding="utf-8")
+    return out
