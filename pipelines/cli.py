@@ -132,9 +132,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         "ops": {"raw__run_context": {"config": {"as_of": args.as_of or ""}}},
         "loggers": {"console": {"config": {"log_level": "INFO"}}},
     }
+    from pipelines.run_recovery import release_dead_runs, run_tags
+
     with DagsterInstance.get() as instance:
+        for run_id in release_dead_runs(instance):
+            err.print(f"[yellow]an interrupted run ({run_id[:8]}) was cleaned up[/yellow]")
         result = job.execute_in_process(
-            instance=instance, run_config=run_config, raise_on_error=False
+            instance=instance, run_config=run_config, raise_on_error=False, tags=run_tags()
         )
     if not result.success:
         err.print("[red bold]The run failed.[/red bold]")

@@ -19,6 +19,7 @@ from pipelines.ingest.raw_store import ensure_table_dirs
 from pipelines.ingest.sources import raw_table_schemas
 from pipelines.kpis.models import Frequency
 from pipelines.kpis.schedule_plan import freshness_window, schedule_text
+from pipelines.publish.writer_lock import writer_lock
 from pipelines.resources import DUCKDB_WRITER_POOL, WarehouseResource
 
 KPI_META_FIELDS = ("kpi_id", "owner", "goal", "csf", "frequency", "direction", "unit", "target")
@@ -151,8 +152,9 @@ def build_dbt_assets(manifest_path: Path, translator: KpiDbtTranslator = TRANSLA
     ):
         ensure_table_dirs(warehouse.raw, raw_table_schemas())
         warehouse.work_db.parent.mkdir(parents=True, exist_ok=True)
-        events = list(dbt.cli(["build"], context=context).stream())
-        yield from with_warehouse_metadata(events, warehouse.work_db)
+        with writer_lock(warehouse.work_db, what=f"run {context.run_id[:8]} (dbt build)"):
+            events = list(dbt.cli(["build"], context=context).stream())
+            yield from with_warehouse_metadata(events, warehouse.work_db)
 
     return kpi_warehouse_dbt
 

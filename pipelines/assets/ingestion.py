@@ -8,6 +8,7 @@ import duckdb
 from pydantic import Field
 
 from pipelines.checks.raw_schemas import RAW_SCHEMAS, validate_raw_table
+from pipelines.checks.volume import DATE_EXPRESSIONS, check_volume
 from pipelines.ingest.raw_store import LOAD_LOG, RawStore, ensure_table_dirs
 from pipelines.ingest.runner import ingest_source
 from pipelines.ingest.sources import SOURCES, SourceSpec, raw_table_schemas
@@ -117,6 +118,26 @@ def build_refused_files_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
     return _check
 
 
+def build_volume_check(table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=raw_asset_key(table),
+        name="volume_within_expected_range",
+        blocking=True,
+        description=f"Fails when the latest day of raw.{table} drops far below its recent daily "
+        "average (config: volume_drop_threshold), so a partial delivery never replaces good KPIs.",
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        options = warehouse.ingest_options()
+        outcome = check_volume(warehouse.raw, table, options.volume_drop_threshold)
+        return dg.AssetCheckResult(
+            passed=outcome.passed,
+            description=outcome.message,
+            metadata={"latest_rows": outcome.latest_rows, "average_rows": outcome.average_rows},
+        )
+
+    return _check
+
+
 class RunContextConfig(dg.Config):
     as_of: str = Field(
         default="",
@@ -159,3 +180,4 @@ ingestion_checks = [
     if table in RAW_SCHEMAS
 ]
 ingestion_checks += [build_refused_files_check(spec) for spec in SOURCES.values()]
+ingestion_checks += [build_volume_check(table) for table in DATE_EXPRESSIONS]

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.publish.warehouse_file import publish
+from pipelines.publish.writer_lock import writer_lock
 from pipelines.resources import DUCKDB_WRITER_POOL, WarehouseResource
 
 PUBLISHED_KEY = dg.AssetKey(["published", "kpi_warehouse"])
@@ -20,7 +21,8 @@ def build_published_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
     def published_warehouse(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
-        result = publish(warehouse.work_db, warehouse.warehouse)
+        with writer_lock(warehouse.work_db, what=f"run {context.run_id[:8]} (publish)"):
+            result = publish(warehouse.work_db, warehouse.warehouse)
         context.log.info(f"published {len(result.tables)} tables to {result.path}")
         return dg.MaterializeResult(
             metadata={

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from pipelines.ingest.errors import FileRefused, RejectedRow
 from pipelines.ingest.parsed import ParsedFile
-from pipelines.ingest.text_files import decode, parse_number, split_rows
+from pipelines.ingest.text_files import decode, latest_allowed_day, parse_number, split_rows
 
 SOURCE = "ga4"
 TABLE = "ga4_channel_days"
@@ -113,6 +113,7 @@ def parse(data: bytes, file: str) -> ParsedFile:
     values: dict[str, list] = {f.name: [] for f in SCHEMA}
     rejected: list[RejectedRow] = []
     summary = read = 0
+    seen: dict[tuple[dt.date, str], int] = {}
     for offset, row in enumerate(rows[1:], start=1):
         line = header_line + offset
         if not any(c.strip() for c in row):
@@ -134,6 +135,24 @@ def parse(data: bytes, file: str) -> ParsedFile:
         except ValueError:
             rejected.append(
                 RejectedRow(line, header[date_index], "a real calendar day", raw_day, original)
+            )
+            continue
+        if day > latest_allowed_day():
+            rejected.append(
+                RejectedRow(
+                    line, header[date_index], "date is not in the future", raw_day, original
+                )
+            )
+            continue
+        if (day, channel) in seen:
+            rejected.append(
+                RejectedRow(
+                    line,
+                    header[date_index],
+                    f"one row per day and channel (also on line {seen[(day, channel)]})",
+                    raw_day,
+                    original,
+                )
             )
             continue
         if channel not in DEFAULT_CHANNELS:
@@ -168,6 +187,7 @@ def parse(data: bytes, file: str) -> ParsedFile:
         if problem:
             rejected.append(RejectedRow(line, problem[0], problem[1], problem[2], original))
             continue
+        seen[(day, channel)] = line
         record.update(
             date_day=day,
             channel_group=channel,

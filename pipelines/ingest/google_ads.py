@@ -19,6 +19,7 @@ from pipelines.ingest.text_files import (
     decode,
     detect_decimal_separator,
     find_header,
+    latest_allowed_day,
     parse_number,
     physical_line_numbers,
     split_rows,
@@ -171,9 +172,23 @@ def parse(data: bytes, file: str) -> ParsedFile:
 
     values: dict[str, list] = {field.name: [] for field in SCHEMA}
     rejected: list[RejectedRow] = []
+    seen: dict[tuple, int] = {}
+    last_day = latest_allowed_day()
     for line, row in data_rows:
         original = header.delimiter.join(row)
         record, problem = _convert(row, position, decimal)
+        if problem is None and record["date_day"] > last_day:
+            problem = ("date_day", "date is not in the future", str(record["date_day"]))
+        if problem is None:
+            key = (record["date_day"], record["campaign_name"], record["campaign_id"])
+            if key in seen:
+                problem = (
+                    "date_day",
+                    f"one row per day and campaign (also on line {seen[key]})",
+                    str(record["date_day"]),
+                )
+            else:
+                seen[key] = line
         if problem is not None:
             column, check, value = problem
             header_text = header.cells[position[column]] if column in position else column

@@ -35,6 +35,7 @@ class IngestOptions(_Options):
     support_tickets: SupportTicketOptions = SupportTicketOptions()
     surveys: SurveyOptions = SurveyOptions()
     reject_threshold: float = Field(default=0.05, ge=0, le=1)
+    volume_drop_threshold: float = Field(default=0.5, gt=0, le=1)
     pii_salt: str | None = None
 
 

@@ -101,6 +101,11 @@ def ingest_file(
             store.write_load_record(record)
             return record
 
+        if parsed.rows_read == 0:
+            message = f"{relative}: the file has no data rows (a header only?); nothing to load"
+            record = replace(base, status="refused", message=message)
+            store.write_load_record(record)
+            return record
         rejected = len(parsed.rejected)
         record = replace(
             base,

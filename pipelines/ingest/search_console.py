@@ -213,6 +213,7 @@ def _read_bulk(
             native.Check(
                 f"{top} is null", "sum_top_position", "is a number", c("sum_top_position")
             ),
+            native.Check(f"{day} > current_date + 1", "date", "date is not in the future", day),
             native.Check(f"{impressions} < 0", "impressions", "impressions >= 0", c("impressions")),
             native.Check(f"{clicks} < 0", "clicks", "clicks >= 0", c("clicks")),
             native.Check(
@@ -282,6 +283,7 @@ def _read_api(
             ),
             native.Check(f"{clicks} is null", "clicks", "is a whole number", c("clicks")),
             native.Check(f"{position} is null", "position", "is a number", c("position")),
+            native.Check(f"{day} > current_date + 1", "date", "date is not in the future", day),
             native.Check(f"{impressions} < 0", "impressions", "impressions >= 0", c("impressions")),
             native.Check(f"{clicks} < 0", "clicks", "clicks >= 0", c("clicks")),
             native.Check(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -144,6 +145,11 @@ def detect_decimal_separator(values: Iterable[str], default: str) -> str:
     if comma:
         return ","
     return default
+
+
+def latest_allowed_day() -> dt.date:
+    """Rows dated after tomorrow are refused: exports never hold the future (time zones aside)."""
+    return dt.date.today() + dt.timedelta(days=1)
 
 
 def parse_number(raw: str, decimal: str) -> float | None:

@@ -1,0 +1,186 @@
+"""Faults that really happen: killed runs, re-sent and late files, two writers, a dropped source."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import psutil
+import pyarrow as pa
+import pytest
+
+from pipelines.checks.volume import check_volume
+from pipelines.ingest.raw_store import write_parquet_atomically
+from pipelines.publish.writer_lock import WarehouseBusy, writer_lock
+from tests.conftest import FIXTURE_AS_OF, FIXTURES, warehouse_env
+
+pytestmark = pytest.mark.slow
+KPI_CHECKSUM = (
+    "select count(*), md5(string_agg(concat_ws('|', kpi_id, period_start, value, numerator, "
+    "denominator, target, status, is_complete), ';' order by kpi_id, period_start)) "
+    "from marts.fct_kpi_values"
+)
+
+
+def checksum(path: Path) -> tuple:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(KPI_CHECKSUM).fetchone()
+
+
+def cli_run(root: Path, landing: Path) -> subprocess.Popen:
+    env = {**os.environ, **warehouse_env(root, landing)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "run", "--as-of", FIXTURE_AS_OF, "--quiet"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def finish(process: subprocess.Popen) -> None:
+    _, stderr = process.communicate(timeout=240)
+    assert process.returncode == 0, stderr.decode()[-3000:]
+
+
+def kill_tree(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def wait_for(condition, timeout: float = 120) -> None:
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            raise TimeoutError("the run never reached the point to interrupt")
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def clean_run_checksum(fixture_run) -> tuple:
+    """fct_kpi_values of one clean run over the fixture landing folder."""
+    return checksum(fixture_run.warehouse_path)
+
+
+def test_killed_in_dbt_then_rerun_equals_a_clean_run(tmp_path, clean_run_checksum):
+    landing = tmp_path / "landing"
+    shutil.copytree(FIXTURES / "landing", landing)
+    ads = landing / "google_ads"
+    held_back = ads / "campaign_report_2026-09-21_2026-09-27_corrected.csv"
+    later = tmp_path / held_back.name
+    shutil.move(held_back, later)
+    finish(cli_run(tmp_path, landing))  # the first publication, without the corrected file
+    published = tmp_path / "published" / "kpi.duckdb"
+    before = checksum(published)
+
+    shutil.move(later, held_back)
+    process = cli_run(tmp_path, landing)
+    wait_for(
+        lambda: any(
+            "dbt" in " ".join(p.cmdline()) and "build" in p.cmdline()
+            for p in psutil.Process(process.pid).children(recursive=True)
+        )
+    )
+    time.sleep(0.5)
+    kill_tree(process)
+    assert checksum(published) == before, "the published warehouse changed after a killed run"
+
+    finish(cli_run(tmp_path, landing))
+    assert checksum(published) == clean_run_checksum
+    assert checksum(published) != before
+
+
+def test_killed_in_ingestion_rerun_twice_then_late_data(tmp_path, clean_run_checksum):
+    landing = tmp_path / "landing"
+    shutil.copytree(FIXTURES / "landing", landing)
+    published = tmp_path / "published" / "kpi.duckdb"
+    process = cli_run(tmp_path, landing)
+    work = tmp_path / "raw" / "_work"
+    wait_for(lambda: work.exists() and any(work.iterdir()))
+    kill_tree(process)
+    assert not published.exists()
+
+    finish(cli_run(tmp_path, landing))
+    assert checksum(published) == clean_run_checksum
+    finish(cli_run(tmp_path, landing))  # the same landing folder again: nothing double-counted
+    assert checksum(published) == clean_run_checksum
+
+    # A file for a day two weeks back (09-16) arrives after that week was published; its name has
+    # spaces, brackets and a non-ASCII letter.
+    (landing / "google_ads" / "late 2026-09-16 (re-export) é.csv").write_text(
+        "Day,Campaign,Campaign ID,Cost,Conversions,Conv. value\n"
+        "2026-09-16,Late campaign,333,100.00,1,20.00\n"
+    )
+    finish(cli_run(tmp_path, landing))
+    with duckdb.connect(str(published), read_only=True) as con:
+        weeks = dict(
+            con.execute(
+                "select period_start, value from marts.fct_kpi_values where kpi_id = 'sea_roas'"
+            ).fetchall()
+        )
+    # week 09-14: (1000 + 180 + 20) / (120 + 80 + 100) = 4.0 instead of 5.9; other weeks unchanged
+    assert weeks[dt.date(2026, 9, 14)] == pytest.approx(4.0)
+    assert weeks[dt.date(2026, 9, 21)] == pytest.approx(7.8)
+    assert weeks[dt.date(2026, 8, 31)] == pytest.approx(1.9)
+
+
+def test_a_second_writer_waits_or_refuses_with_a_clear_message(tmp_path):
+    work_db = tmp_path / "work.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; "
+            "from pipelines.publish.writer_lock import writer_lock\n"
+            "with writer_lock(Path(sys.argv[1]), what='run A'):\n"
+            "    print('locked', flush=True); time.sleep(3)",
+            str(work_db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    with (
+        pytest.raises(WarehouseBusy, match=r"being written by pid \d+ \(run A"),
+        writer_lock(work_db, timeout=0.5, what="run B"),
+    ):
+        pass
+    started = time.monotonic()
+    with writer_lock(work_db, what="run B"):  # waits until run A is done
+        waited = time.monotonic() - started
+    holder.wait(timeout=10)
+    assert waited > 1.0
+
+
+def _daily_rows(raw: Path, counts: list[int]) -> None:
+    rows = []
+    first = dt.date(2026, 9, 1)
+    for offset, count in enumerate(counts):
+        for i in range(count):
+            rows.append(
+                {
+                    "date_day": first + dt.timedelta(days=offset),
+                    "n": i,
+                    "_loaded_at": dt.datetime(2026, 10, 1),
+                }
+            )
+    table = pa.Table.from_pylist(rows)
+    write_parquet_atomically(table, raw / "google_ads_campaign_days" / "x.parquet")
+
+
+def test_volume_check_fails_when_a_source_drops(tmp_path):
+    _daily_rows(tmp_path, [20] * 14 + [19])
+    assert check_volume(tmp_path, "google_ads_campaign_days", 0.5).passed
+    _daily_rows(tmp_path, [20] * 14 + [6])
+    outcome = check_volume(tmp_path, "google_ads_campaign_days", 0.5)
+    assert not outcome.passed
+    assert "6 rows on 2026-09-15, below 50% of the average 20 rows/day" in outcome.message
+    _daily_rows(tmp_path, [20] * 3 + [1])
+    assert check_volume(tmp_path, "google_ads_campaign_days", 0.5).passed  # too little history
