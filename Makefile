@@ -44,7 +44,10 @@ format: install
 
 dev: install
 	$(BIN)/kpi-warehouse generate
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} $(BIN)/dagster dev -w workspace.yaml
+	@home=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home}; mkdir -p "$$home"; \
+	[ -f "$$home/dagster.yaml" ] || cp dagster.yaml "$$home/dagster.yaml"; \
+	if [ -z "$$KPI_PII_SALT" ]; then export KPI_DEMO_MODE=1; fi; \
+	DAGSTER_HOME="$$home" $(BIN)/dagster dev -w workspace.yaml
 
 clean:
 	rm -rf warehouse .dagster_home dbt_project/target dbt_project/logs \
