@@ -161,152 +161,101 @@ def _read_bulk(
     encoding: str = "utf-8",
     delimiter: str = ",",
 ) -> ParsedFile:
-    con = native.connect(workdir)
-    try:
-        if parquet:
-            source = f"read_parquet({native.quote(str(path))})"
-            described = con.execute(f"describe select * from {source}").fetchall()
-            order = [r[0].lower() for r in described]
-            missing = BULK_COLUMNS - set(order)
-            if missing:
-                raise FileRefused(
-                    lineage.source_file,
-                    f"bulk export Parquet lacks column(s): {', '.join(sorted(missing))}",
-                )
-        else:
-            source = _csv_source(path, encoding, delimiter)
-            order = header_columns or []
-        present = set(order)
-
-        def c(name: str) -> str:
-            return _col(name, present)
-
-        impressions = f"try_cast({c('impressions')} as bigint)"
-        clicks = f"try_cast({c('clicks')} as bigint)"
-        top = f"try_cast({c('sum_top_position')} as double)"
-        day = f"try_cast({c('data_date')} as date)"
-        query = f"nullif(trim({c('query')}), '')"
-        columns = [
-            native.Column("date_day", "date", day),
-            native.Column("site_url", "varchar", c("site_url")),
-            native.Column("query", "varchar", query),
-            native.Column(
-                "is_anonymized_query",
-                "boolean",
-                f"coalesce(try_cast({c('is_anonymized_query')} as boolean), {query} is null)",
-            ),
-            native.Column("page", "varchar", "cast(null as varchar)"),
-            native.Column("country", "varchar", f"lower({c('country')})"),
-            native.Column("device", "varchar", f"upper({c('device')})"),
-            native.Column("search_type", "varchar", f"lower(coalesce({c('search_type')}, 'web'))"),
-            native.Column("impressions", "bigint", impressions),
-            native.Column("clicks", "bigint", clicks),
-            native.Column("position_sum", "double", f"{top} + {impressions}"),
-            native.Column("export_kind", "varchar", "'bulk'"),
-        ]
-        checks = [
-            native.Check(f"{day} is null", "data_date", "is a date (YYYY-MM-DD)", c("data_date")),
-            native.Check(
-                f"{impressions} is null", "impressions", "is a whole number", c("impressions")
-            ),
-            native.Check(f"{clicks} is null", "clicks", "is a whole number", c("clicks")),
-            native.Check(
-                f"{top} is null", "sum_top_position", "is a number", c("sum_top_position")
-            ),
-            native.Check(f"{day} > current_date + 1", "date", "date is not in the future", day),
-            native.Check(f"{impressions} < 0", "impressions", "impressions >= 0", c("impressions")),
-            native.Check(f"{clicks} < 0", "clicks", "clicks >= 0", c("clicks")),
-            native.Check(
-                f"{clicks} > {impressions}", "clicks", "clicks <= impressions", c("clicks")
-            ),
-            native.Check(
-                f"{top} < 0",
-                "sum_top_position",
-                "sum_top_position >= 0 (zero-based)",
-                c("sum_top_position"),
-            ),
-        ]
-        original = "concat_ws(',', " + ", ".join(_col(n, present) for n in order) + ")"
-        staged = workdir / f"{QUERY_DAYS}.parquet"
-        result = native.load(
-            con, source, columns, checks, original, lineage, staged, first_line=1 if parquet else 2
-        )
-    except FileRefused:
-        raise
-    except Exception as exc:
-        raise FileRefused(lineage.source_file, f"cannot be read as a bulk export: {exc}") from exc
-    finally:
-        con.close()
-    return ParsedFile(
-        rows_read=result.rows_read,
-        rows_loaded=result.rows_loaded,
-        staged={QUERY_DAYS: staged},
-        rejected=result.rejected,
-        first_date=result.first_date,
-        last_date=result.last_date,
-    )
+    if parquet:
+        source = f"read_parquet({native.quote(str(path))})"
+        with native.connect(workdir) as con:
+            order = [
+                r[0].lower() for r in con.execute(f"describe select * from {source}").fetchall()
+            ]
+        missing = BULK_COLUMNS - set(order)
+        if missing:
+            raise FileRefused(
+                lineage.source_file,
+                f"bulk export Parquet lacks column(s): {', '.join(sorted(missing))}",
+            )
+    else:
+        source = _csv_source(path, encoding, delimiter)
+        order = header_columns or []
+    return _load_query_days(source, order, "bulk", lineage, workdir, first_line=1 if parquet else 2)
 
 
 def _read_api(
     path: Path, lineage: Lineage, workdir: Path, order: list[str], encoding: str, delimiter: str
 ) -> ParsedFile:
+    source = _csv_source(path, encoding, delimiter)
+    return _load_query_days(source, order, "api", lineage, workdir, first_line=2)
+
+
+def _load_query_days(
+    source: str, order: list[str], kind: str, lineage: Lineage, workdir: Path, *, first_line: int
+) -> ParsedFile:
+    """Type, check and stage query-day rows of a bulk export (zero-based `sum_top_position`
+    summed over impressions) or an API export (`position` already an average per row)."""
     present = set(order)
+
+    def c(name: str) -> str:
+        return _col(name, present)
+
+    date_column = "data_date" if kind == "bulk" else "date"
+    day = f"try_cast({c(date_column)} as date)"
+    impressions = f"try_cast({c('impressions')} as bigint)"
+    clicks = f"try_cast({c('clicks')} as bigint)"
+    query = f"nullif(trim({c('query')}), '')"
+    if kind == "bulk":
+        position_column = "sum_top_position"
+        position = f"try_cast({c(position_column)} as double)"
+        position_sum = f"{position} + {impressions}"
+        anonymized = f"coalesce(try_cast({c('is_anonymized_query')} as boolean), {query} is null)"
+        position_check = native.Check(
+            f"{position} < 0",
+            position_column,
+            "sum_top_position >= 0 (zero-based)",
+            c(position_column),
+        )
+    else:
+        position_column = "position"
+        position = f"try_cast(replace({c(position_column)}, ',', '.') as double)"
+        position_sum = f"{position} * {impressions}"
+        anonymized = f"{query} is null"
+        position_check = native.Check(
+            f"{position} < 1", position_column, "position >= 1", c(position_column)
+        )
+    columns = [
+        native.Column("date_day", "date", day),
+        native.Column("site_url", "varchar", c("site_url")),
+        native.Column("query", "varchar", query),
+        native.Column("is_anonymized_query", "boolean", anonymized),
+        native.Column("page", "varchar", c("page")),
+        native.Column("country", "varchar", f"lower({c('country')})"),
+        native.Column("device", "varchar", f"upper({c('device')})"),
+        native.Column("search_type", "varchar", f"lower(coalesce({c('search_type')}, 'web'))"),
+        native.Column("impressions", "bigint", impressions),
+        native.Column("clicks", "bigint", clicks),
+        native.Column("position_sum", "double", position_sum),
+        native.Column("export_kind", "varchar", f"'{kind}'"),
+    ]
+    checks = [
+        native.Check(f"{day} is null", date_column, "is a date (YYYY-MM-DD)", c(date_column)),
+        native.Check(
+            f"{impressions} is null", "impressions", "is a whole number", c("impressions")
+        ),
+        native.Check(f"{clicks} is null", "clicks", "is a whole number", c("clicks")),
+        native.Check(f"{position} is null", position_column, "is a number", c(position_column)),
+        native.Check(f"{day} > current_date + 1", date_column, "date is not in the future", day),
+        native.Check(f"{impressions} < 0", "impressions", "impressions >= 0", c("impressions")),
+        native.Check(f"{clicks} < 0", "clicks", "clicks >= 0", c("clicks")),
+        native.Check(f"{clicks} > {impressions}", "clicks", "clicks <= impressions", c("clicks")),
+        position_check,
+    ]
+    original = "concat_ws(',', " + ", ".join(_col(n, present) for n in order) + ")"
+    staged = workdir / f"{QUERY_DAYS}.parquet"
     con = native.connect(workdir)
     try:
-
-        def c(name: str) -> str:
-            return _col(name, present)
-
-        impressions = f"try_cast({c('impressions')} as bigint)"
-        clicks = f"try_cast({c('clicks')} as bigint)"
-        position = f"try_cast(replace({c('position')}, ',', '.') as double)"
-        day = f"try_cast({c('date')} as date)"
-        query = f"nullif(trim({c('query')}), '')"
-        columns = [
-            native.Column("date_day", "date", day),
-            native.Column("site_url", "varchar", c("site_url")),
-            native.Column("query", "varchar", query),
-            native.Column("is_anonymized_query", "boolean", f"{query} is null"),
-            native.Column("page", "varchar", c("page")),
-            native.Column("country", "varchar", f"lower({c('country')})"),
-            native.Column("device", "varchar", f"upper({c('device')})"),
-            native.Column("search_type", "varchar", f"lower(coalesce({c('search_type')}, 'web'))"),
-            native.Column("impressions", "bigint", impressions),
-            native.Column("clicks", "bigint", clicks),
-            native.Column("position_sum", "double", f"{position} * {impressions}"),
-            native.Column("export_kind", "varchar", "'api'"),
-        ]
-        checks = [
-            native.Check(f"{day} is null", "date", "is a date (YYYY-MM-DD)", c("date")),
-            native.Check(
-                f"{impressions} is null", "impressions", "is a whole number", c("impressions")
-            ),
-            native.Check(f"{clicks} is null", "clicks", "is a whole number", c("clicks")),
-            native.Check(f"{position} is null", "position", "is a number", c("position")),
-            native.Check(f"{day} > current_date + 1", "date", "date is not in the future", day),
-            native.Check(f"{impressions} < 0", "impressions", "impressions >= 0", c("impressions")),
-            native.Check(f"{clicks} < 0", "clicks", "clicks >= 0", c("clicks")),
-            native.Check(
-                f"{clicks} > {impressions}", "clicks", "clicks <= impressions", c("clicks")
-            ),
-            native.Check(f"{position} < 1", "position", "position >= 1", c("position")),
-        ]
-        original = "concat_ws(',', " + ", ".join(_col(n, present) for n in order) + ")"
-        staged = workdir / f"{QUERY_DAYS}.parquet"
         result = native.load(
-            con,
-            _csv_source(path, encoding, delimiter),
-            columns,
-            checks,
-            original,
-            lineage,
-            staged,
-            first_line=2,
+            con, source, columns, checks, original, lineage, staged, first_line=first_line
         )
-    except FileRefused:
-        raise
     except Exception as exc:
-        raise FileRefused(lineage.source_file, f"cannot be read as an API export: {exc}") from exc
+        raise FileRefused(lineage.source_file, f"cannot be read as a {kind} export: {exc}") from exc
     finally:
         con.close()
     return ParsedFile(
