@@ -35,3 +35,11 @@ class RejectedRow:
     check: str
     value: str
     original: str
+
+
+class CellRejected(Exception):
+    """One cell failed a check while a row was read; the row goes to the quarantine."""
+
+    def __init__(self, column: str, check: str, value: str):
+        super().__init__(check)
+        self.column, self.check, self.value = column, check, value

@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 import pyarrow as pa
 
 from pipelines.ingest import native
-from pipelines.ingest.errors import FileRefused, RejectedRow
+from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
 from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.text_files import (
     decode,
@@ -394,7 +394,7 @@ def _ui_table(
         original = delimiter.join(row)
         try:
             record = _ui_record(row, metrics, decimal, kind, header)
-        except _Reject as exc:
+        except CellRejected as exc:
             rejected.append(RejectedRow(line, exc.column, exc.check, exc.value, original))
             continue
         record["_row_number"] = line
@@ -413,11 +413,6 @@ def _ui_table(
     return table, rejected, len(data_rows)
 
 
-class _Reject(Exception):
-    def __init__(self, column: str, check: str, value: str):
-        self.column, self.check, self.value = column, check, value
-
-
 def _ui_record(row, metrics, decimal, kind, header) -> dict:
     record: dict[str, object] = {}
     first = row[0].strip()
@@ -425,7 +420,7 @@ def _ui_record(row, metrics, decimal, kind, header) -> dict:
         try:
             record["date_day"] = dt.date.fromisoformat(first)
         except ValueError:
-            raise _Reject(header[0], "is a date (YYYY-MM-DD)", first) from None
+            raise CellRejected(header[0], "is a date (YYYY-MM-DD)", first) from None
     else:
         record["query"] = first or None
     for metric in ("clicks", "impressions", "position"):
@@ -433,14 +428,14 @@ def _ui_record(row, metrics, decimal, kind, header) -> dict:
         try:
             value = parse_number(raw, decimal)
         except ValueError as exc:
-            raise _Reject(header[metrics[metric]], str(exc), raw) from None
+            raise CellRejected(header[metrics[metric]], str(exc), raw) from None
         if value is None:
-            raise _Reject(header[metrics[metric]], "is present", raw)
+            raise CellRejected(header[metrics[metric]], "is present", raw)
         if metric in ("clicks", "impressions"):
             if value != int(value) or value < 0:
-                raise _Reject(header[metrics[metric]], "is a whole number >= 0", raw)
+                raise CellRejected(header[metrics[metric]], "is a whole number >= 0", raw)
             value = int(value)
         elif value < 1:
-            raise _Reject(header[metrics[metric]], "position >= 1", raw)
+            raise CellRejected(header[metrics[metric]], "position >= 1", raw)
         record[metric] = value
     return record

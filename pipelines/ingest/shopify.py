@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from pipelines.ingest.errors import FileRefused, RejectedRow
+from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
 from pipelines.ingest.parsed import ParsedFile
 from pipelines.ingest.text_files import decode, open_text, parse_number, records
 
@@ -86,12 +86,6 @@ REQUIRED = ("Name", "Email", "Financial Status", "Created at", "Total", "Lineite
 _MONEY = ("Subtotal", "Shipping", "Taxes", "Total", "Discount Amount", "Refunded Amount")
 
 
-class _Reject(Exception):
-    def __init__(self, column: str, check: str, value: str):
-        super().__init__(check)
-        self.column, self.check, self.value = column, check, value
-
-
 def _timestamp(raw: str, column: str, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime] | None:
     """(local time in the reporting zone, UTC), both naive; None for an empty cell."""
     raw = raw.strip()
@@ -100,7 +94,7 @@ def _timestamp(raw: str, column: str, zone: ZoneInfo) -> tuple[dt.datetime, dt.d
     try:
         moment = dt.datetime.strptime(raw, "%Y-%m-%d %H:%M:%S %z")
     except ValueError:
-        raise _Reject(column, "timestamp like 2026-09-01 18:25:25 +0200", raw) from None
+        raise CellRejected(column, "timestamp like 2026-09-01 18:25:25 +0200", raw) from None
     return (
         moment.astimezone(zone).replace(tzinfo=None),
         moment.astimezone(dt.UTC).replace(tzinfo=None),
@@ -111,7 +105,7 @@ def _money(raw: str, column: str) -> float | None:
     try:
         value = parse_number(raw, ".")
     except ValueError as exc:
-        raise _Reject(column, str(exc), raw) from None
+        raise CellRejected(column, str(exc), raw) from None
     return value
 
 
@@ -155,13 +149,13 @@ def _parse_stream(stream: TextIO, file: str, reporting_timezone: str) -> ParsedF
         name = cell(row, "Name")
         try:
             if not name:
-                raise _Reject("Name", "order name is present", "")
+                raise CellRejected("Name", "order name is present", "")
             if name in refused_orders:
-                raise _Reject("Name", "the order's first row was rejected", name)
+                raise CellRejected("Name", "the order's first row was rejected", name)
             if name not in orders:
                 orders[name] = _order(row, cell, name, line, zone)
             order_line = _line(row, cell, name, line, orders[name])
-        except _Reject as exc:
+        except CellRejected as exc:
             if name and name not in orders:
                 refused_orders.add(name)
             rejected.append(RejectedRow(line, exc.column, exc.check, exc.value, ",".join(row)))
@@ -189,18 +183,20 @@ def _parse_stream(stream: TextIO, file: str, reporting_timezone: str) -> ParsedF
 def _order(row, cell, name: str, line: int, zone: ZoneInfo) -> dict:
     status = cell(row, "Financial Status").lower()
     if status not in FINANCIAL_STATUSES:
-        raise _Reject("Financial Status", "one of " + ", ".join(sorted(FINANCIAL_STATUSES)), status)
+        raise CellRejected(
+            "Financial Status", "one of " + ", ".join(sorted(FINANCIAL_STATUSES)), status
+        )
     created = _timestamp(cell(row, "Created at"), "Created at", zone)
     if created is None:
-        raise _Reject("Created at", "the order's first row has its creation time", "")
+        raise CellRejected("Created at", "the order's first row has its creation time", "")
     paid = _timestamp(cell(row, "Paid at"), "Paid at", zone)
     cancelled = _timestamp(cell(row, "Cancelled at"), "Cancelled at", zone)
     money = {column: _money(cell(row, column), column) for column in _MONEY}
     if money["Total"] is None:
-        raise _Reject("Total", "the order's first row has its total", "")
+        raise CellRejected("Total", "the order's first row has its total", "")
     for column, value in money.items():
         if value is not None and value < 0:
-            raise _Reject(column, f"{column} >= 0", cell(row, column))
+            raise CellRejected(column, f"{column} >= 0", cell(row, column))
     return {
         "order_name": name,
         "order_id": cell(row, "Id") or None,
@@ -235,12 +231,12 @@ def _line(row, cell, name: str, line: int, order: dict) -> dict:
     try:
         quantity = parse_number(raw_quantity, ".")
     except ValueError:
-        raise _Reject("Lineitem quantity", "is a whole number", raw_quantity) from None
+        raise CellRejected("Lineitem quantity", "is a whole number", raw_quantity) from None
     if quantity is None or quantity != int(quantity) or quantity < 0:
-        raise _Reject("Lineitem quantity", "is a whole number >= 0", raw_quantity)
+        raise CellRejected("Lineitem quantity", "is a whole number >= 0", raw_quantity)
     price = _money(cell(row, "Lineitem price"), "Lineitem price")
     if price is not None and price < 0:
-        raise _Reject("Lineitem price", "Lineitem price >= 0", cell(row, "Lineitem price"))
+        raise CellRejected("Lineitem price", "Lineitem price >= 0", cell(row, "Lineitem price"))
     order_lines = order.setdefault("_lines", 0) + 1
     order["_lines"] = order_lines
     return {

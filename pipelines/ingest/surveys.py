@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from pipelines.ingest.errors import FileRefused, RejectedRow
+from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
 from pipelines.ingest.options import SurveyOptions
 from pipelines.ingest.parsed import ParsedFile
 from pipelines.ingest.text_files import decode, physical_line_numbers, split_rows
@@ -50,12 +50,6 @@ METADATA = {
     "last name": "last_name",
     "custom data 1": "custom_data",
 }
-
-
-class _Reject(Exception):
-    def __init__(self, column: str, check: str, value: str):
-        super().__init__(check)
-        self.column, self.check, self.value = column, check, value
 
 
 def _find_question(header: list[str], patterns: list[str], what: str, file: str) -> int:
@@ -121,13 +115,13 @@ def parse(data: bytes, file: str, options: SurveyOptions, reporting_timezone: st
             record = {name: cell(position) or None for name, position in metadata.items()}
             respondent = record.get("respondent_id") or ""
             if not respondent.isdigit():
-                raise _Reject(
+                raise CellRejected(
                     "Respondent ID",
                     "a whole number (an Excel re-save may have turned it into scientific notation)",
                     respondent,
                 )
             if respondent in seen:
-                raise _Reject(
+                raise CellRejected(
                     "Respondent ID",
                     f"unique in the file (also on line {seen[respondent]})",
                     respondent,
@@ -138,7 +132,7 @@ def parse(data: bytes, file: str, options: SurveyOptions, reporting_timezone: st
                     try:
                         local = dt.datetime.strptime(raw, options.date_format)
                     except ValueError:
-                        raise _Reject(
+                        raise CellRejected(
                             header[metadata[column]],
                             f"date like "
                             f"{dt.datetime(2026, 9, 2, 14, 51, 35).strftime(options.date_format)}",
@@ -151,7 +145,7 @@ def parse(data: bytes, file: str, options: SurveyOptions, reporting_timezone: st
             score = None
             if raw_nps:
                 if not raw_nps.isdigit() or not 0 <= int(raw_nps) <= 10:
-                    raise _Reject(header[nps], "NPS answer is a whole number 0-10", raw_nps)
+                    raise CellRejected(header[nps], "NPS answer is a whole number 0-10", raw_nps)
                 score = int(raw_nps)
             raw_csat = cell(csat)
             csat_score = None
@@ -161,14 +155,14 @@ def parse(data: bytes, file: str, options: SurveyOptions, reporting_timezone: st
                 elif raw_csat.lower() in labels:
                     csat_score = labels[raw_csat.lower()]
                 else:
-                    raise _Reject(
+                    raise CellRejected(
                         header[csat],
                         "a CSAT answer 1-5 or a label configured in surveys.csat_labels",
                         raw_csat,
                     )
                 if not 1 <= csat_score <= 5:
-                    raise _Reject(header[csat], "CSAT answer between 1 and 5", raw_csat)
-        except _Reject as exc:
+                    raise CellRejected(header[csat], "CSAT answer between 1 and 5", raw_csat)
+        except CellRejected as exc:
             rejected.append(RejectedRow(line, exc.column, exc.check, exc.value, ",".join(row)))
             continue
         seen[respondent] = line

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from pipelines.ingest.errors import FileRefused, RejectedRow
+from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
 from pipelines.ingest.parsed import ParsedFile
 from pipelines.ingest.text_files import decode, parse_number, physical_line_numbers, split_rows
 
@@ -51,12 +51,6 @@ _EXCEL_DATE = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4}) (\d{1,2}):(\d{2})$")
 _SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?[eE]\+?\d+$")
 
 
-class _Reject(Exception):
-    def __init__(self, column: str, check: str, value: str):
-        super().__init__(check)
-        self.column, self.check, self.value = column, check, value
-
-
 def _local(
     raw: str, column: str, account: ZoneInfo, reporting: ZoneInfo, repaired: list[str]
 ) -> tuple[dt.datetime, dt.datetime] | None:
@@ -69,12 +63,12 @@ def _local(
     else:
         excel = _EXCEL_DATE.match(raw)
         if not excel:
-            raise _Reject(column, "timestamp like 2026-09-01 12:33:30", raw)
+            raise CellRejected(column, "timestamp like 2026-09-01 12:33:30", raw)
         day, month, year, hour, minute = (int(g) for g in excel.groups())
         try:
             naive = dt.datetime(year, month, day, hour, minute)
         except ValueError:
-            raise _Reject(column, "a real date and time", raw) from None
+            raise CellRejected(column, "a real date and time", raw) from None
         repaired.append(column)
     moment = naive.replace(tzinfo=account)
     return (
@@ -115,12 +109,12 @@ def parse(data: bytes, file: str, account_timezone: str, reporting_timezone: str
         try:
             record = _record(row, cell, account, reporting, repaired)
             if record["ticket_id"] in seen:
-                raise _Reject(
+                raise CellRejected(
                     "Id",
                     f"unique in the file (also on line {seen[record['ticket_id']]})",
                     str(record["ticket_id"]),
                 )
-        except _Reject as exc:
+        except CellRejected as exc:
             rejected.append(
                 RejectedRow(line, exc.column, exc.check, exc.value, delimiter.join(row))
             )
@@ -150,7 +144,7 @@ def parse(data: bytes, file: str, account_timezone: str, reporting_timezone: str
 
 def _number(raw: str, column: str, *, whole: bool = False) -> float | int | None:
     if _SCIENTIFIC.match(raw):
-        raise _Reject(
+        raise CellRejected(
             column,
             "a plain number (Excel turned it into scientific notation; the "
             "digits are lost, export again)",
@@ -159,14 +153,14 @@ def _number(raw: str, column: str, *, whole: bool = False) -> float | int | None
     try:
         value = parse_number(raw, ".")
     except ValueError as exc:
-        raise _Reject(column, str(exc), raw) from None
+        raise CellRejected(column, str(exc), raw) from None
     if value is None:
         return None
     if value < 0:
-        raise _Reject(column, f"{column} >= 0", raw)
+        raise CellRejected(column, f"{column} >= 0", raw)
     if whole:
         if value != int(value):
-            raise _Reject(column, "is a whole number", raw)
+            raise CellRejected(column, "is a whole number", raw)
         return int(value)
     return value
 
@@ -174,18 +168,20 @@ def _number(raw: str, column: str, *, whole: bool = False) -> float | int | None
 def _record(row, cell, account, reporting, repaired) -> dict:
     ticket_id = _number(cell(row, "Id"), "Id", whole=True)
     if ticket_id is None:
-        raise _Reject("Id", "ticket id is present", "")
+        raise CellRejected("Id", "ticket id is present", "")
     status = cell(row, "Status").lower()
     if status not in STATUSES:
-        raise _Reject("Status", "one of New, Open, Pending, On-hold, Solved, Closed", status)
+        raise CellRejected("Status", "one of New, Open, Pending, On-hold, Solved, Closed", status)
     created = _local(cell(row, "Created at"), "Created at", account, reporting, repaired)
     if created is None:
-        raise _Reject("Created at", "creation time is present", "")
+        raise CellRejected("Created at", "creation time is present", "")
     updated = _local(cell(row, "Updated at"), "Updated at", account, reporting, repaired)
     solved = _local(cell(row, "Solved at"), "Solved at", account, reporting, repaired)
     satisfaction = cell(row, "Satisfaction Score")
     if satisfaction and satisfaction.lower() not in SATISFACTION:
-        raise _Reject("Satisfaction Score", "one of Not Offered, Offered, Good, Bad", satisfaction)
+        raise CellRejected(
+            "Satisfaction Score", "one of Not Offered, Offered, Good, Bad", satisfaction
+        )
     return {
         "ticket_id": ticket_id,
         "requester_name": cell(row, "Requester") or None,
