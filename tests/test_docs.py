@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,19 @@ def test_every_published_column_is_described_and_typed(fixture_run):
         for column in model["columns"].values():
             assert column.get("description", "").strip(), f"{model['name']}.{column['name']}"
             assert column.get("data_type"), f"{model['name']}.{column['name']}"
+
+
+def test_dbt_docs_site_generates(fixture_run, tmp_path):
+    from pipelines.dbt_manifest import dbt_cli
+    from tests.conftest import environment, warehouse_env
+
+    project = dbt_project()
+    with environment(**warehouse_env(fixture_run.root, fixture_run.root / "landing")):
+        dbt_cli(project).cli(["docs", "generate"], target_path=tmp_path / "docs").wait()
+    assert (tmp_path / "docs" / "index.html").exists()
+    catalog = json.loads((tmp_path / "docs" / "catalog.json").read_text())
+    columns = catalog["nodes"]["model.kpi_warehouse.fct_kpi_values"]["columns"]
+    assert {"kpi_id", "period_start", "value", "status", "is_complete"} <= set(columns)
 
 
 def test_table_reference_is_up_to_date(fixture_run):

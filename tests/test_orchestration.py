@@ -133,3 +133,18 @@ def test_failed_blocking_check_stops_kpis_and_fires_the_alert(tmp_path):
     assert "raw/google_ads_campaign_days:pandera_schema" in alert["failed_checks"]
     assert "kpis/kpi_sea_roas" in alert["failed_assets"]
     assert "raw/google_ads_campaign_days:pandera_schema" in alert["message"]
+
+
+def test_only_the_latest_dbt_invocation_folders_are_kept(tmp_path):
+    import os
+
+    from pipelines.assets.dbt import prune_invocation_dirs
+
+    for index in range(8):
+        folder = tmp_path / f"kpi_warehouse_dbt-{index:03d}"
+        folder.mkdir()
+        os.utime(folder, (1_000_000 + index, 1_000_000 + index))
+    (tmp_path / "manifest.json").write_text("{}")
+    prune_invocation_dirs(tmp_path, keep=5)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [f"kpi_warehouse_dbt-{i:03d}" for i in range(3, 8)] + ["manifest.json"]

@@ -1,6 +1,7 @@
 """The dbt models as Dagster assets: grouped by layer, KPI metadata copied onto KPI assets."""
 
 import json
+import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,16 @@ def with_warehouse_metadata(events: list[Any], work_db: Path) -> Iterator[Any]:
             yield event.with_metadata({**(event.metadata or {}), **metadata})
 
 
+def prune_invocation_dirs(target_dir: Path, keep: int = 5) -> None:
+    """Each dbt invocation gets its own folder of artifacts; keep only the latest few."""
+    folders = sorted(
+        (p for p in target_dir.glob("kpi_warehouse_dbt-*") if p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+    )
+    for folder in folders[:-keep] if keep else folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def build_dbt_assets(manifest_path: Path, translator: KpiDbtTranslator = TRANSLATOR):
     project = dbt_project()
 
@@ -155,6 +166,7 @@ def build_dbt_assets(manifest_path: Path, translator: KpiDbtTranslator = TRANSLA
         with writer_lock(warehouse.work_db, what=f"run {context.run_id[:8]} (dbt build)"):
             events = list(dbt.cli(["build"], context=context).stream())
             yield from with_warehouse_metadata(events, warehouse.work_db)
+        prune_invocation_dirs(project.project_dir / project.target_path)
 
     return kpi_warehouse_dbt
 

@@ -210,6 +210,12 @@ def test_cli_reports_unloadable_files_as_errors(tmp_path, capsys):
     assert payload["findings"][0]["field"] == "frequency"
 
 
+def test_shipped_portfolio_is_lint_clean(capsys):
+    assert main(["lint", "--strict", "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload == {"errors": 0, "warnings": 0, "findings": []}
+
+
 def test_fact_catalog_comes_from_the_dbt_mart_contracts():
     facts = load_fact_catalog()
     ads = facts["fct_ad_performance_daily"]
