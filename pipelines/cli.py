@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.table import Table
 
 from pipelines.settings import PROJECT_DIR, Settings
 
@@ -140,6 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = job.execute_in_process(
             instance=instance, run_config=run_config, raise_on_error=False, tags=run_tags()
         )
+    console.print(run_summary(result))
     if not result.success:
         err.print("[red bold]The run failed.[/red bold]")
         for event in result.all_events:
@@ -152,6 +154,49 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         return cmd_scorecard(argparse.Namespace(format="table"))
     return 0
+
+
+def run_summary(result) -> Table:
+    """What the run did, per source and per layer: files and rows, models, checks, publication."""
+    table = Table(title="Run summary", header_style="bold")
+    for column in ("step", "result"):
+        table.add_column(column)
+    sources: dict[str, str] = {}
+    layers: dict[str, int] = {}
+    checks_failed = checks_passed = 0
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION":
+            key = event.asset_key.path
+            metadata = {
+                k: getattr(v, "value", v)
+                for k, v in event.event_specific_data.materialization.metadata.items()
+            }
+            if key[0] == "raw" and "files_loaded" in metadata:
+                step = event.step_key or key[-1]
+                sources[step] = (
+                    f"{metadata['files_loaded']} new file(s), "
+                    f"{metadata['files_skipped_already_loaded']} already loaded, "
+                    f"{metadata['files_refused']} refused; {metadata['rows_loaded']:,} rows "
+                    f"loaded, {metadata['rows_rejected']:,} rejected"
+                )
+            elif key[0] == "raw":
+                layers["as-of time recorded"] = 1
+            elif key[0] == "published":
+                layers["published tables"] = len(metadata.get("tables") or {})
+            else:
+                layers[f"{key[0]} models built"] = layers.get(f"{key[0]} models built", 0) + 1
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            if event.event_specific_data.passed:
+                checks_passed += 1
+            else:
+                checks_failed += 1
+    for step, text in sorted(sources.items()):
+        table.add_row(step, text)
+    for layer, count in layers.items():
+        table.add_row(layer, str(count))
+    colour = "red" if checks_failed else "green"
+    table.add_row("checks", f"[{colour}]{checks_passed} passed, {checks_failed} failed[/{colour}]")
+    return table
 
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
