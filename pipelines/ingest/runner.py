@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -46,6 +48,13 @@ def landing_files(landing_dir: Path, spec: SourceSpec) -> list[Path]:
     return sorted(p for p in found if not p.name.startswith((".", "~$")))
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether a landing file really lives in the landing folder (symbolic links may point out)."""
+    if os.environ.get("KPI_ALLOW_LINKS_OUTSIDE_LANDING") == "1":
+        return True
+    return path.resolve().is_relative_to(folder.resolve())
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -73,6 +82,24 @@ def ingest_file(
 ) -> LoadRecord:
     """Read one landing file and store it, or record why not. Never raises for bad input."""
     relative = str(path.relative_to(landing_dir))
+    if not _inside(path, landing_dir):
+        message = (
+            f"{relative}: points outside the landing folder (to {path.resolve()}); copy the file "
+            "into the folder instead of linking it (or set KPI_ALLOW_LINKS_OUTSIDE_LANDING=1)"
+        )
+        link_id = "link-" + hashlib.sha256(relative.encode()).hexdigest()
+        record = LoadRecord(
+            load_id,
+            spec.name,
+            ",".join(spec.raw_tables),
+            relative,
+            link_id,
+            "refused",
+            message=message,
+            loaded_at=_now(),
+        )
+        store.write_load_record(record)
+        return record
     file_hash = file_hash or file_sha256(path)
     lineage = Lineage(relative, file_hash, load_id, _now())
     base = LoadRecord(
@@ -157,6 +184,10 @@ def ingest_source(
     already_loaded = store.loaded_hashes(spec.name)
     for path in landing_files(landing_dir, spec):
         report.files_seen += 1
+        if not _inside(path, landing_dir):
+            record = ingest_file(spec, path, landing_dir, store, load_id, options, "")
+            report.problems.append(record.message)
+            continue
         file_hash = file_sha256(path)
         if file_hash in already_loaded:
             report.files_skipped += 1

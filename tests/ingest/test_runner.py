@@ -146,3 +146,18 @@ def test_missing_salt_refuses_personal_data_clearly(tmp_path):
     )
     assert report.files_loaded == 0
     assert "KPI_PII_SALT is not set" in report.problems[0]
+
+
+def test_links_pointing_outside_the_landing_folder_are_refused(tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_bytes(GOOD)
+    landing = _landing(tmp_path, "google_ads", {"good.csv": GOOD})
+    (landing / "google_ads" / "linked.csv").symlink_to(secret)
+    raw = tmp_path / "raw"
+    report = ingest_source(SOURCES["google_ads"], landing, RawStore(raw), "load-1", OPTIONS)
+    assert report.files_loaded == 1
+    assert report.problems == [
+        f"google_ads/linked.csv: points outside the landing folder (to {secret}); copy the file "
+        "into the folder instead of linking it (or set KPI_ALLOW_LINKS_OUTSIDE_LANDING=1)"
+    ]
+    assert _query(raw, "select count(*) from google_ads_campaign_days") == [(3,)]
