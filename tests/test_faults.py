@@ -101,11 +101,22 @@ def test_killed_in_ingestion_rerun_twice_then_late_data(tmp_path, clean_run_chec
     landing = tmp_path / "landing"
     shutil.copytree(FIXTURES / "landing", landing)
     published = tmp_path / "published" / "kpi.duckdb"
+    # A large export takes a few seconds to load: the run is killed while it is being read.
+    large = landing / "search_console" / "searchdata_large.csv"
+    duckdb.sql(
+        "copy (select date '2026-10-20' + cast(i % 20 as integer) as data_date, "
+        "'sc-domain:example.com' as site_url, 'q' || (i % 5000) as query, false as "
+        "is_anonymized_query, 'nld' as country, 'WEB' as search_type, 'MOBILE' as device, "
+        "10 as impressions, 1 as clicks, 20.0 as sum_top_position from range(2000000) t(i)) "
+        f"to '{large}' (header)"
+    )
     process = cli_run(tmp_path, landing)
     work = tmp_path / "raw" / "_work"
-    wait_for(lambda: work.exists() and any(work.iterdir()))
+    wait_for(lambda: work.exists() and any(p.is_dir() for p in work.iterdir()))
     kill_tree(process)
     assert not published.exists()
+    assert not list((tmp_path / "raw" / "search_console_query_days").glob("[!_]*.parquet"))
+    large.unlink()  # the large file was never loaded; without it the rerun equals a clean run
 
     finish(cli_run(tmp_path, landing))
     assert checksum(published) == clean_run_checksum
