@@ -87,8 +87,9 @@ def _change(row: dict[str, Any]) -> str:
 
 def scorecard_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="KPI scorecard", show_lines=False, header_style="bold")
+    widths = {"KPI": 34, "Goal": 18, "Period": 24, "Status": 9}
     for column in ("KPI", "Goal", "Period", "Value", "Target", "Status", "Change", "Owner", "Note"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", min_width=widths.get(column))
     for row in rows:
         status = row["status"] or "no_data"
         table.add_row(
