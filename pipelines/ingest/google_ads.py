@@ -8,21 +8,21 @@ range and cannot feed daily or weekly KPIs.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
+import tempfile
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from pipelines.ingest.errors import FileRefused, RejectedRow
-from pipelines.ingest.parsed import ParsedFile
+from pipelines.ingest import native
+from pipelines.ingest.errors import FileRefused
+from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.text_files import (
     decode,
-    detect_decimal_separator,
     find_header,
-    latest_allowed_day,
-    parse_number,
-    physical_line_numbers,
-    split_rows,
 )
 
 SOURCE = "google_ads"
@@ -115,8 +115,41 @@ def _looks_like_header(cells: list[str]) -> bool:
     return "campaign_name" in names and "cost" in names
 
 
-def parse(data: bytes, file: str) -> ParsedFile:
-    text = decode(data, file)
+def parse(
+    data: bytes | Path, file: str, workdir: Path | None = None, lineage: Lineage | None = None
+) -> ParsedFile:
+    """Read a report given as bytes or as a path. The header is found by Python in the first
+    lines; the rows are typed, checked and written to Parquet by DuckDB (streamed, any size)."""
+    lineage = lineage or Lineage(file, "unsaved", "unsaved", dt.datetime(2000, 1, 1))
+    with contextlib.ExitStack() as stack:
+        if workdir is None:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        if isinstance(data, bytes):
+            path = workdir / "report.csv"
+            path.write_bytes(data)
+        else:
+            path = data
+        parsed = _parse_path(path, file, workdir, lineage)
+        if stack._exit_callbacks:  # bytes in, nothing staged outside: hand back the rows
+            table = pq.read_table(parsed.staged.pop(TABLE))
+            parsed.tables[TABLE] = table.select(SCHEMA.names)
+        return parsed
+
+
+def _head_text(path: Path, file: str) -> tuple[str, str]:
+    """The first part of the file as text, and the encoding for DuckDB."""
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+    if encoding == "utf-16":
+        head = head[: len(head) - len(head) % 2]
+    elif len(head) == 65536:
+        head = head[: head.rfind(b"\n") + 1] or head
+    return decode(head, file), encoding
+
+
+def _parse_path(path: Path, file: str, workdir: Path, lineage: Lineage) -> ParsedFile:
+    text, encoding = _head_text(path, file)
     header = find_header(text, _looks_like_header)
     if header is None:
         raise FileRefused(
@@ -133,8 +166,7 @@ def parse(data: bytes, file: str) -> ParsedFile:
             file,
             f"this report has no Day column, so it covers the whole date range{covered} and cannot "
             "feed daily or weekly KPIs. In Google Ads, add the segment Time > Day "
-            "(Segmenten > Tijd "
-            "> Dag) to the report and download it again.",
+            "(Segmenten > Tijd > Dag) to the report and download it again.",
             line=header.index + 1,
         )
     missing = [c for c in REQUIRED if c not in columns]
@@ -147,106 +179,182 @@ def parse(data: bytes, file: str) -> ParsedFile:
         if canonical is None and cell and cell.strip().lower() not in KNOWN_UNUSED
     ]
     position = {name: i for i, name in enumerate(columns) if name is not None}
-
-    rows = split_rows(text, header.delimiter)
-    line_numbers = physical_line_numbers(text, header.delimiter)
-    data_rows = [
-        (line_numbers[i], row)
-        for i, row in enumerate(rows)
-        if i > header.index and any(cell.strip() for cell in row)
-    ]
-    summary = [(ln, r) for ln, r in data_rows if r and _SUMMARY.match(r[0] or "")]
-    data_rows = [(ln, r) for ln, r in data_rows if not (r and _SUMMARY.match(r[0] or ""))]
-
-    dutch = any(c.strip().lower() in DUTCH_WORDS for c in header.cells)
-    numeric_cells = [
-        row[position[c]]
-        for _, row in data_rows
-        for c in (*NUMBER_COLUMNS, *INTEGER_COLUMNS)
-        if c in position and position[c] < len(row)
-    ]
+    width = len(header.cells)
+    names = [f"c{i}" for i in range(width)]
+    header_line = header.index + 1
+    source = (
+        f"read_csv({native.quote(str(path))}, header = false, skip = {header.index + 1}, "
+        f"all_varchar = true, delim = {native.quote(header.delimiter)}, quote = '\"', "
+        f"escape = '\"', encoding = {native.quote(encoding)}, null_padding = true, "
+        f"strict_mode = false, names = [{', '.join(native.quote(n) for n in names)}])"
+    )
+    everything = ", ".join(f"coalesce({n}, '')" for n in names)
+    con = native.connect(workdir)
     try:
-        decimal = detect_decimal_separator(numeric_cells, default="," if dutch else ".")
-    except ValueError as exc:
-        raise FileRefused(file, f"cannot decide the number format: {exc}") from exc
-
-    values: dict[str, list] = {field.name: [] for field in SCHEMA}
-    rejected: list[RejectedRow] = []
-    seen: dict[tuple, int] = {}
-    last_day = latest_allowed_day()
-    for line, row in data_rows:
-        original = header.delimiter.join(row)
-        record, problem = _convert(row, position, decimal)
-        if problem is None and record["date_day"] > last_day:
-            problem = ("date_day", "date is not in the future", str(record["date_day"]))
-        if problem is None:
-            key = (record["date_day"], record["campaign_name"], record["campaign_id"])
-            if key in seen:
-                problem = (
-                    "date_day",
-                    f"one row per day and campaign (also on line {seen[key]})",
-                    str(record["date_day"]),
-                )
-            else:
-                seen[key] = line
-        if problem is not None:
-            column, check, value = problem
-            header_text = header.cells[position[column]] if column in position else column
-            rejected.append(RejectedRow(line, header_text, check, value, original))
-            continue
-        record["_row_number"] = line
-        for name in values:
-            values[name].append(record.get(name))
-    table = pa.table(values, schema=SCHEMA)
-    dates = values["date_day"]
+        lined = f"(select *, row_number() over () + {header_line} as _line from {source})"
+        not_blank = f"trim(concat({everything})) <> ''"
+        summary = "regexp_matches(coalesce(c0, ''), '(?i)^\\s*(total|totaal|totals|totalen)\\b')"
+        summary_rows = con.execute(
+            f"select count(*) from {lined} where {not_blank} and {summary}"
+        ).fetchone()[0]
+        data = f"(select * from {lined} where {not_blank} and not {summary})"
+        dutch = any(c.strip().lower() in DUTCH_WORDS for c in header.cells)
+        decimal = _decimal_separator(con, data, position, default="," if dutch else ".", file=file)
+        checks, typed = _checks_and_columns(position, header.cells, decimal)
+        original = f"concat_ws({native.quote(header.delimiter)}, {everything})"
+        staged = workdir / f"{TABLE}.parquet"
+        result = native.load(
+            con,
+            data,
+            typed,
+            checks,
+            original,
+            lineage,
+            staged,
+            first_line=0,
+            row_number_column="_line",
+        )
+    except FileRefused:
+        raise
+    except Exception as exc:
+        raise FileRefused(file, f"cannot be read as a Google Ads report: {exc}") from exc
+    finally:
+        con.close()
     return ParsedFile(
-        tables={TABLE: table},
-        rows_read=len(data_rows),
-        rows_loaded=table.num_rows,
-        rejected=rejected,
-        summary_rows=len(summary),
-        first_date=min(dates) if dates else None,
-        last_date=max(dates) if dates else None,
+        rows_read=result.rows_read,
+        rows_loaded=result.rows_loaded,
+        staged={TABLE: staged},
+        rejected=result.rejected,
+        summary_rows=int(summary_rows),
+        first_date=result.first_date,
+        last_date=result.last_date,
         warnings=warnings,
     )
 
 
-def _cell(row: list[str], position: dict[str, int], column: str) -> str:
-    index = position.get(column)
-    if index is None or index >= len(row):
-        return ""
-    return row[index].strip()
+_DOT = r"^-?\d{1,3}(,\d{3})+\.\d+%?$|^-?\d+\.(\d{1,2}|\d{4,})%?$"
+_COMMA = r"^-?\d{1,3}(\.\d{3})+,\d+%?$|^-?\d+,(\d{1,2}|\d{4,})%?$"
 
 
-def _convert(
-    row: list[str], position: dict[str, int], decimal: str
-) -> tuple[dict[str, object], tuple[str, str, str] | None]:
-    record: dict[str, object] = {}
-    raw_day = _cell(row, position, "date_day")
-    if not _ISO_DATE.match(raw_day):
-        return record, ("date_day", "date is YYYY-MM-DD", raw_day)
-    try:
-        record["date_day"] = dt.date.fromisoformat(raw_day)
-    except ValueError:
-        return record, ("date_day", "date is a real calendar day", raw_day)
-    for column in TEXT_COLUMNS:
-        value = _cell(row, position, column)
-        record[column] = value or None
-    if not record["campaign_name"]:
-        return record, ("campaign_name", "campaign is not empty", "")
-    for column in (*NUMBER_COLUMNS, *INTEGER_COLUMNS):
-        raw = _cell(row, position, column)
-        try:
-            number = parse_number(raw, decimal)
-        except ValueError as exc:
-            return record, (column, str(exc), raw)
-        if column in INTEGER_COLUMNS and number is not None:
-            if number != int(number):
-                return record, (column, "is a whole number", raw)
-            number = int(number)
-        if column in NON_NEGATIVE and number is not None and number < 0:
-            return record, (column, f"{column} >= 0", raw)
-        record[column] = number
-    if record["cost"] is None:
-        return record, ("cost", "cost is present", _cell(row, position, "cost"))
-    return record, None
+def _clean(cell: str) -> str:
+    """SQL: the cell without spaces, no-break spaces and a leading < or >."""
+    return f"ltrim(replace(replace(coalesce({cell}, ''), ' ', ''), chr(160), ''), '<>')"
+
+
+def _decimal_separator(con, data: str, position: dict[str, int], *, default: str, file: str) -> str:
+    """Decide the file's decimal separator from the numeric cells of its first rows (one format
+    per file, never per cell; 20,000 rows decide even the rare ambiguous files)."""
+    cells = [f"c{position[c]}" for c in (*NUMBER_COLUMNS, *INTEGER_COLUMNS) if c in position]
+    sample = f"(select * from {data} limit 20000)"
+    unnested = " union all ".join(f"select {_clean(c)} as v from {sample}" for c in cells)
+    dot, comma = con.execute(
+        f"select count(*) filter (where regexp_matches(v, '{_DOT}')), "
+        f"count(*) filter (where regexp_matches(v, '{_COMMA}')) from ({unnested})"
+    ).fetchone()
+    if dot and comma:
+        raise FileRefused(
+            file,
+            f"cannot decide the number format: numbers use both '.' ({dot} cells) and ',' "
+            f"({comma} cells) as decimal separator",
+        )
+    return "." if dot else ("," if comma else default)
+
+
+def _checks_and_columns(position: dict[str, int], header: list[str], decimal: str):
+    grouping = "," if decimal == "." else "."
+    group, point = re.escape(grouping), re.escape(decimal)
+    valid_number = rf"^-?(\d{{1,3}}({group}\d{{3}})+|\d+)({point}\d+)?%?$"
+    checks: list[native.Check] = []
+
+    def cell(name: str) -> str:
+        return f"c{position[name]}" if name in position else "cast(null as varchar)"
+
+    def label(name: str) -> str:
+        return header[position[name]] if name in position else name
+
+    def number(name: str) -> str:
+        cleaned = _clean(cell(name))
+        return (
+            f"case when {cleaned} in ('', '--') then null else try_cast(replace(replace("
+            f"rtrim({cleaned}, '%'), '{grouping}', ''), '{decimal}', '.') as double) end"
+        )
+
+    day_raw = f"trim(coalesce({cell('date_day')}, ''))"
+    day = f"try_cast({day_raw} as date)"
+    campaign = f"nullif(trim(coalesce({cell('campaign_name')}, '')), '')"
+    checks.append(
+        native.Check(
+            f"not regexp_matches({day_raw}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}$')",
+            label("date_day"),
+            "date is YYYY-MM-DD",
+            day_raw,
+        )
+    )
+    checks.append(
+        native.Check(f"{day} is null", label("date_day"), "date is a real calendar day", day_raw)
+    )
+    checks.append(
+        native.Check(f"{campaign} is null", label("campaign_name"), "campaign is not empty", "''")
+    )
+    for name in (*NUMBER_COLUMNS, *INTEGER_COLUMNS):
+        if name not in position:
+            continue
+        cleaned = _clean(cell(name))
+        checks.append(
+            native.Check(
+                f"{cleaned} not in ('', '--') and not regexp_matches({cleaned}, '{valid_number}')",
+                label(name),
+                f"is a number in this file's format (1{grouping}234{decimal}5)",
+                cell(name),
+            )
+        )
+        if name in INTEGER_COLUMNS:
+            checks.append(
+                native.Check(
+                    f"{number(name)} <> floor({number(name)})",
+                    label(name),
+                    "is a whole number",
+                    cell(name),
+                )
+            )
+        checks.append(native.Check(f"{number(name)} < 0", label(name), f"{name} >= 0", cell(name)))
+    checks.append(
+        native.Check(
+            f"{number('cost')} is null",
+            label("cost"),
+            "cost is present",
+            f"coalesce({cell('cost')}, '')",
+        )
+    )
+    checks.append(
+        native.Check(
+            f"{day} > current_date + 1", label("date_day"), "date is not in the future", day_raw
+        )
+    )
+    key = f"{day}, {campaign}, {cell('campaign_id')}"
+    checks.append(
+        native.Check(
+            f"row_number() over (partition by {key} order by _line) > 1",
+            label("date_day"),
+            "one row per day and campaign",
+            day_raw,
+        )
+    )
+
+    def text(name: str) -> str:
+        return f"nullif(trim(coalesce({cell(name)}, '')), '')"
+
+    typed = [
+        native.Column("date_day", "date", day),
+        native.Column("campaign_id", "varchar", text("campaign_id")),
+        native.Column("campaign_name", "varchar", campaign),
+        native.Column("campaign_status", "varchar", text("campaign_status")),
+        native.Column("campaign_type", "varchar", text("campaign_type")),
+        native.Column("currency_code", "varchar", text("currency_code")),
+        native.Column("impressions", "bigint", f"cast({number('impressions')} as bigint)"),
+        native.Column("clicks", "bigint", f"cast({number('clicks')} as bigint)"),
+        native.Column("cost", "double", number("cost")),
+        native.Column("conversions", "double", number("conversions")),
+        native.Column("conversion_value", "double", number("conversion_value")),
+    ]
+    return checks, typed

@@ -71,38 +71,54 @@ def load(
     *,
     first_line: int,
     date_column: str | None = "date_day",
+    row_number_column: str | None = None,
 ) -> NativeResult:
     """Type and check every row of `source_sql`; write the good ones to `staged`.
 
     `first_line` is the line number of the first data row; `original` is an SQL expression that
     rebuilds the row's text for the quarantine.
     """
+    # The checks are evaluated once per row (their index), then mapped to names and values.
     problem = (
         "case\n"
-        + "\n".join(f"  when {c.failed} then {quote(c.column + chr(31) + c.check)}" for c in checks)
+        + "\n".join(f"  when {c.failed} then {i}" for i, c in enumerate(checks))
+        + "\n  else null end"
+        if checks
+        else "cast(null as integer)"
+    )
+    name = (
+        "case _check\n"
+        + "\n".join(
+            f"  when {i} then {quote(c.column + chr(31) + c.check)}" for i, c in enumerate(checks)
+        )
         + "\n  else null end"
         if checks
         else "cast(null as varchar)"
     )
     value = (
-        "case\n"
-        + "\n".join(f"  when {c.failed} then cast({c.value} as varchar)" for c in checks)
+        "case _check\n"
+        + "\n".join(f"  when {i} then cast({c.value} as varchar)" for i, c in enumerate(checks))
         + "\n  else null end"
         if checks
         else "cast(null as varchar)"
     )
     typed = ",\n  ".join(f"cast({c.expression} as {c.sql_type}) as {c.name}" for c in columns)
     everything = staged.with_name(staged.stem + ".all.parquet")
+    rows = (
+        source_sql
+        if row_number_column
+        else f"(select *, row_number() over () as _rn from {source_sql})"
+    )
     con.execute(
         f"""
         copy (
             select
               {typed},
-              _rn + {first_line - 1} as _row_number,
-              {problem} as _problem,
+              {row_number_column or f"_rn + {first_line - 1}"} as _row_number,
+              {name} as _problem,
               {value} as _problem_value,
-              case when ({problem}) is not null then {original} end as _original
-            from (select *, row_number() over () as _rn from {source_sql})
+              case when _check is not null then {original} end as _original
+            from (select *, {problem} as _check from {rows})
         ) to {quote(str(everything))} (format parquet, compression zstd)
         """
     )
@@ -118,6 +134,7 @@ def load(
             select {names}, _row_number, {lineage_columns}
             from read_parquet({quote(str(everything))})
             where _problem is null
+            {"order by _row_number" if row_number_column else ""}
         ) to {quote(str(staged))} (format parquet, compression zstd)
         """
     )

@@ -33,7 +33,7 @@ class SourceSpec:
 
 
 def _read_google_ads(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path):
-    return google_ads.parse(path.read_bytes(), lineage.source_file)
+    return google_ads.parse(path, lineage.source_file, workdir, lineage)
 
 
 def _read_search_console(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path):
