@@ -290,8 +290,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.kpis.loader import DefinitionError
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except DefinitionError as exc:
+        err.print("[red bold]The KPI definitions have errors; nothing was run.[/red bold]")
+        for problem in exc.problems:
+            err.print(
+                f"- {_display_path(problem.file)}: {problem.field}: {problem.message}",
+                highlight=False,
+            )
+        return 2
 
 
 if __name__ == "__main__":

@@ -221,3 +221,12 @@ def test_fact_catalog_comes_from_the_dbt_mart_contracts():
     ads = facts["fct_ad_performance_daily"]
     assert ads.date_column == "date_day" and ads.source == "google_ads"
     assert {"cost", "conversion_value", "conversions"} <= set(ads.columns)
+
+
+def test_run_refuses_invalid_definitions_with_the_problems(tmp_path, monkeypatch, capsys):
+    directory = write_portfolio(tmp_path / "defs", [kpi(owner=None)])
+    monkeypatch.setenv("KPI_DEFINITIONS_DIR", str(directory))
+    assert main(["generate"]) == 2
+    err = capsys.readouterr().err
+    assert "The KPI definitions have errors; nothing was run." in err
+    assert "sea_roas.yml: acceptable.owner: no owner." in err
