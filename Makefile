@@ -49,6 +49,9 @@ dev: install
 	if [ -z "$$KPI_PII_SALT" ]; then export KPI_DEMO_MODE=1; fi; \
 	DAGSTER_HOME="$$home" $(BIN)/dagster dev -w workspace.yaml
 
+bench: install
+	$(BIN)/python -m benchmarks.ingest_benchmark
+
 clean:
 	rm -rf warehouse .dagster_home dbt_project/target dbt_project/logs \
 		dbt_project/models/kpis/generated dbt_project/models/intermediate/definitions
