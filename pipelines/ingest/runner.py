@@ -11,6 +11,8 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import psutil
+
 from pipelines.ingest.errors import FileRefused
 from pipelines.ingest.options import IngestOptions, require_salt
 from pipelines.ingest.parsed import Lineage, ParsedFile
@@ -46,6 +48,19 @@ def landing_files(landing_dir: Path, spec: SourceSpec) -> list[Path]:
         return []
     found = {p for pattern in spec.patterns for p in folder.rglob(pattern) if p.is_file()}
     return sorted(p for p in found if not p.name.startswith((".", "~$")))
+
+
+def remove_abandoned_workdirs(scratch: Path) -> list[Path]:
+    """Scratch folders of runs that were killed mid-file: their process is gone, remove them."""
+    removed = []
+    if not scratch.is_dir():
+        return removed
+    for folder in scratch.glob("ingest-*"):
+        parts = folder.name.split("-")
+        if len(parts) >= 3 and parts[1].isdigit() and not psutil.pid_exists(int(parts[1])):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -113,7 +128,7 @@ def ingest_file(
     )
     scratch = store.raw_dir / "_work"
     scratch.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="ingest-", dir=scratch))
+    workdir = Path(tempfile.mkdtemp(prefix=f"ingest-{os.getpid()}-", dir=scratch))
     try:
         try:
             parsed = spec.read(path, lineage, options, workdir)
@@ -181,6 +196,7 @@ def ingest_source(
 ) -> IngestReport:
     """Load every file of the source that was not loaded before; never modify the landing files."""
     report = IngestReport(source=spec.name)
+    remove_abandoned_workdirs(store.raw_dir / "_work")
     already_loaded = store.loaded_hashes(spec.name)
     for path in landing_files(landing_dir, spec):
         report.files_seen += 1

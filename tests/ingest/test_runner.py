@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -161,3 +162,16 @@ def test_links_pointing_outside_the_landing_folder_are_refused(tmp_path):
         "into the folder instead of linking it (or set KPI_ALLOW_LINKS_OUTSIDE_LANDING=1)"
     ]
     assert _query(raw, "select count(*) from google_ads_campaign_days") == [(3,)]
+
+
+def test_scratch_folders_of_killed_runs_are_removed(tmp_path):
+    from pipelines.ingest.runner import remove_abandoned_workdirs
+
+    scratch = tmp_path / "_work"
+    dead = scratch / "ingest-999999999-abc"
+    alive = scratch / f"ingest-{os.getpid()}-def"
+    for folder in (dead, alive):
+        folder.mkdir(parents=True)
+        (folder / "half-written.parquet").write_bytes(b"x")
+    assert remove_abandoned_workdirs(scratch) == [dead]
+    assert alive.exists() and not dead.exists()
