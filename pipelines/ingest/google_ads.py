@@ -8,7 +8,6 @@ range and cannot feed daily or weekly KPIs.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 import tempfile
@@ -121,18 +120,16 @@ def parse(
     """Read a report given as bytes or as a path. The header is found by Python in the first
     lines; the rows are typed, checked and written to Parquet by DuckDB (streamed, any size)."""
     lineage = lineage or Lineage(file, "unsaved", "unsaved", dt.datetime(2000, 1, 1))
-    with contextlib.ExitStack() as stack:
-        if workdir is None:
-            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+    if workdir is not None and isinstance(data, Path):
+        return _parse_path(data, file, workdir, lineage)
+    # Bytes (or no place to stage): parse in a scratch folder and hand back the rows themselves.
+    with tempfile.TemporaryDirectory() as scratch:
+        path = data if isinstance(data, Path) else Path(scratch) / "report.csv"
         if isinstance(data, bytes):
-            path = workdir / "report.csv"
             path.write_bytes(data)
-        else:
-            path = data
-        parsed = _parse_path(path, file, workdir, lineage)
-        if stack._exit_callbacks:  # bytes in, nothing staged outside: hand back the rows
-            table = pq.read_table(parsed.staged.pop(TABLE))
-            parsed.tables[TABLE] = table.select(SCHEMA.names)
+        parsed = _parse_path(path, file, Path(scratch), lineage)
+        table = pq.read_table(parsed.staged.pop(TABLE))
+        parsed.tables[TABLE] = table.select(SCHEMA.names)
         return parsed
 
 

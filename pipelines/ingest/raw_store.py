@@ -8,7 +8,8 @@ Layout under KPI_RAW_DIR:
 
 Every file is written to a temporary name and renamed into place, so a killed run never leaves a
 half-written file behind. The same content (same hash) is never loaded twice. Any engine can read
-the layout; for DuckDB, `register_views` exposes it as the `raw` schema of the working database.
+the layout; for DuckDB, dbt's `register_raw_views` hook exposes it as the `raw` schema of the
+working database.
 """
 
 from __future__ import annotations
@@ -114,14 +115,16 @@ class RawStore:
     def loaded_hashes(self, source: str) -> set[str]:
         """Hashes of files of this source that were loaded (or consciously skipped) before."""
         log_dir = self.table_dir(LOAD_LOG)
-        if not log_dir.exists():
+        if not any(log_dir.glob("*.parquet")):
             return set()
-        hashes = set()
-        for path in log_dir.glob("*.parquet"):
-            for row in pq.read_table(path, columns=["source", "file_hash", "status"]).to_pylist():
-                if row["source"] == source and row["status"] == "loaded":
-                    hashes.add(row["file_hash"])
-        return hashes
+        pattern = str(log_dir / "*.parquet").replace("'", "''")
+        with duckdb.connect() as con:
+            rows = con.execute(
+                f"select distinct file_hash from read_parquet('{pattern}', union_by_name = true) "
+                "where source = ? and status = 'loaded'",
+                [source],
+            ).fetchall()
+        return {file_hash for (file_hash,) in rows}
 
     def write_rows(self, table_name: str, table: pa.Table, lineage: Lineage) -> Path:
         """Write one file's rows of one raw table (lineage columns appended)."""
@@ -174,28 +177,6 @@ class RawStore:
         write_parquet_atomically(table, self.table_dir(RUN_CONTEXT) / "run_context.parquet")
 
 
-def _empty_select(schema: pa.Schema) -> str:
-    duck_types = {
-        pa.string(): "varchar",
-        pa.int64(): "bigint",
-        pa.float64(): "double",
-        pa.date32(): "date",
-        pa.timestamp("us"): "timestamp",
-        pa.bool_(): "boolean",
-    }
-    columns = ", ".join(f"cast(null as {duck_types[f.type]}) as {f.name}" for f in schema)
-    return f"select {columns} where false"
-
-
-def view_sql(raw_dir: Path, table: str, schema: pa.Schema) -> str:
-    """SQL of the view `raw.<table>` over the table's Parquet files (empty and typed if none)."""
-    directory = raw_dir / table
-    if directory.exists() and any(directory.glob("*.parquet")):
-        pattern = str(directory / "*.parquet").replace("'", "''")
-        return f"select * from read_parquet('{pattern}', union_by_name = true)"
-    return _empty_select(schema)
-
-
 def ensure_table_dirs(raw_dir: Path, schemas: dict[str, pa.Schema]) -> None:
     """Give every raw table folder a zero-row `_schema.parquet`, so readers always find the table
     with its columns, even before its first file was loaded."""
@@ -203,15 +184,6 @@ def ensure_table_dirs(raw_dir: Path, schemas: dict[str, pa.Schema]) -> None:
         path = raw_dir / table / "_schema.parquet"
         if not path.exists():
             write_parquet_atomically(schema.empty_table(), path)
-
-
-def register_views(
-    con: duckdb.DuckDBPyConnection, raw_dir: Path, schemas: dict[str, pa.Schema]
-) -> None:
-    """Expose every raw table as a view in schema `raw` of a DuckDB database."""
-    con.execute("create schema if not exists raw")
-    for table, schema in schemas.items():
-        con.execute(f"create or replace view raw.{table} as {view_sql(raw_dir, table, schema)}")
 
 
 def with_lineage(schema: pa.Schema) -> pa.Schema:
