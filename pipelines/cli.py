@@ -152,7 +152,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                     err.print(f"- {event.message}", highlight=False)
         return 1
     if not args.quiet:
-        return cmd_scorecard(argparse.Namespace(format="table"))
+        code = cmd_scorecard(argparse.Namespace(format="table"))
+        console.print(
+            f"Published read-only for analysts and dashboards: {settings.warehouse_path} "
+            "(views bi.kpi_scorecard, bi.kpi_history, bi.about). "
+            "HTML report: kpi-warehouse report --out report.html",
+            highlight=False,
+        )
+        return code
     return 0
 
 
