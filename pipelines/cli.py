@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.engines import Engine, EngineError
 from pipelines.settings import PROJECT_DIR, Settings
 
 console = Console()
@@ -153,11 +154,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     if not args.quiet:
         code = cmd_scorecard(argparse.Namespace(format="table"))
+        if settings.engine == Engine.spark:
+            where = (
+                f"Built on Spark: databases marts and bi in the Spark catalogue, tables under "
+                f"{settings.spark_dir / 'tables'}. "
+            )
+        else:
+            where = (
+                f"Published read-only for analysts and dashboards: {settings.warehouse_path} "
+                "(views bi.kpi_scorecard, bi.kpi_history, bi.about). "
+            )
         console.print(
-            f"Published read-only for analysts and dashboards: {settings.warehouse_path} "
-            "(views bi.kpi_scorecard, bi.kpi_history, bi.about). "
-            "HTML report: kpi-warehouse report --out report.html",
-            highlight=False,
+            where + "HTML report: kpi-warehouse report --out report.html", highlight=False
         )
         return code
     return 0
@@ -208,14 +216,15 @@ def run_summary(result) -> Table:
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
     from pipelines.report.scorecard import (
-        read_scorecard,
         scorecard_csv,
         scorecard_json,
+        scorecard_rows,
         scorecard_table,
     )
 
     try:
-        rows = read_scorecard(Settings.from_env().warehouse_path)
+        with Settings.from_env().built_tables() as con:
+            rows = scorecard_rows(con)
     except FileNotFoundError as exc:
         err.print(f"[red]{exc}[/red]")
         return 2
@@ -229,13 +238,15 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from pipelines.report.html_report import write_report
+    from pipelines.report.html_report import report_data, write_report
 
-    path = Settings.from_env().warehouse_path
-    if not path.exists():
-        err.print(f"[red]no published warehouse at {path}; run `kpi-warehouse run` first[/red]")
+    try:
+        with Settings.from_env().built_tables() as con:
+            data = report_data(con)
+    except FileNotFoundError as exc:
+        err.print(f"[red]{exc}[/red]")
         return 2
-    out = write_report(path, Path(args.out))
+    out = write_report(data, Path(args.out))
     console.print(f"report written to {out}")
     return 0
 
@@ -299,9 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from pipelines.kpis.loader import DefinitionError
 
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return int(args.func(args))
+    except EngineError as exc:
+        err.print(f"[red bold]{exc}[/red bold]", highlight=False)
+        return 2
     except DefinitionError as exc:
         err.print("[red bold]The KPI definitions have errors; nothing was run.[/red bold]")
         for problem in exc.problems:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
+from pipelines.engines import Engine, engine_from_env
 from pipelines.kpis.dbt_models import write_generated_models
 from pipelines.kpis.facts import load_fact_catalog
 from pipelines.kpis.lint import Severity, lint_portfolio
@@ -39,8 +40,14 @@ def dbt_cli(project: DbtProject) -> DbtCliResource:
     return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
 
 
-def dbt_project() -> DbtProject:
-    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+def dbt_project(engine: Engine | None = None) -> DbtProject:
+    """The dbt project, with a manifest (target folder) per engine: switching engines never
+    forces a re-parse of the other's manifest."""
+    engine = engine or engine_from_env()
+    target_path = "target" if engine == Engine.duckdb else f"target-{engine.value}"
+    return DbtProject(
+        project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=target_path
+    )
 
 
 def export_environment(settings: Settings) -> None:
@@ -49,10 +56,12 @@ def export_environment(settings: Settings) -> None:
     os.environ.setdefault("KPI_REPORTING_TIMEZONE", settings.reporting_timezone)
 
 
-def _fingerprint(project_dir: Path) -> str:
+def _fingerprint(project_dir: Path, engine: Engine) -> str:
     digest = hashlib.sha256()
-    for name in ("dbt-core", "dbt-duckdb", "dagster-dbt"):
-        digest.update(f"{name}={metadata.version(name)}\n".encode())
+    digest.update(f"engine={engine.value}\n".encode())
+    for name in ("dbt-core", "dbt-duckdb", "dbt-spark", "dagster-dbt"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            digest.update(f"{name}={metadata.version(name)}\n".encode())
     for entry in _PARSE_INPUTS:
         root = project_dir / entry
         paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
@@ -90,7 +99,7 @@ def prepare(settings: Settings | None = None, *, force: bool = False) -> DbtProj
     """Generate models and run `dbt parse` if anything changed since the last preparation."""
     settings = settings or Settings.from_env()
     export_environment(settings)
-    project = dbt_project()
+    project = dbt_project(settings.engine)
     with _exclusive(project.project_dir / project.target_path / ".prepare.lock"):
         return _prepare_locked(settings, project, force=force)
 
@@ -98,7 +107,7 @@ def prepare(settings: Settings | None = None, *, force: bool = False) -> DbtProj
 def _prepare_locked(settings: Settings, project: DbtProject, *, force: bool) -> DbtProject:
     generate_models(settings)
     stamp = project.project_dir / project.target_path / FINGERPRINT_FILE
-    fingerprint = _fingerprint(project.project_dir)
+    fingerprint = _fingerprint(project.project_dir, settings.engine)
     if (
         force
         or not project.manifest_path.exists()

@@ -8,6 +8,7 @@ from pipelines.assets.dbt import KpiDbtTranslator, build_dbt_assets, mart_asset_
 from pipelines.assets.ingestion import ingestion_assets, ingestion_checks, run_context
 from pipelines.assets.published import build_published_asset
 from pipelines.dbt_manifest import prepare
+from pipelines.engines import Engine
 from pipelines.kpis.loader import load_portfolio
 from pipelines.resources import build_resources
 from pipelines.schedules import KPI_SCHEDULE_NAME, build_ingestion_schedule, build_kpi_schedule
@@ -24,9 +25,11 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     translator = KpiDbtTranslator(
         schedule=(KPI_SCHEDULE_NAME, settings.schedule_time, settings.reporting_timezone)
     )
-    dbt_assets_def = build_dbt_assets(project.manifest_path, translator)
-    published = build_published_asset(mart_asset_keys(project.manifest_path))
-    assets = [*ingestion_assets, run_context, dbt_assets_def, published]
+    dbt_assets_def = build_dbt_assets(project, translator)
+    assets = [*ingestion_assets, run_context, dbt_assets_def]
+    if settings.engine == Engine.duckdb:
+        # On Spark the marts stay tables of the engine; publishing a file is DuckDB's step.
+        assets.append(build_published_asset(mart_asset_keys(project.manifest_path)))
     job, schedule = build_kpi_schedule(
         portfolio,
         assets,

@@ -23,6 +23,10 @@ class WarehouseResource(dg.ConfigurableResource):
     warehouse_path: str
     definitions_dir: str
     reporting_timezone: str = "Europe/Amsterdam"
+    engine: str = "duckdb"
+    spark_dir: str = "warehouse/spark"
+    landing_url: str = ""
+    raw_url: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -33,6 +37,10 @@ class WarehouseResource(dg.ConfigurableResource):
             warehouse_path=str(settings.warehouse_path),
             definitions_dir=str(settings.definitions_dir),
             reporting_timezone=settings.reporting_timezone,
+            engine=settings.engine.value,
+            spark_dir=str(settings.spark_dir),
+            landing_url=settings.landing_url or "",
+            raw_url=settings.raw_url or "",
         )
 
     def ingest_options(self) -> IngestOptions:
@@ -53,6 +61,28 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def warehouse(self) -> Path:
         return Path(self.warehouse_path)
+
+    @property
+    def is_spark(self) -> bool:
+        return self.engine == "spark"
+
+    @property
+    def writer_lock_target(self) -> Path:
+        """What the writer lock guards: the working DuckDB file, or Spark's local store."""
+        return Path(self.spark_dir) / "spark" if self.is_spark else self.work_db
+
+    def built_tables_reader(self):
+        """Read-only DuckDB access to the tables dbt just built (None before the first build)."""
+        import duckdb
+
+        from pipelines.engines import spark_table_folders, spark_tables_connection
+
+        if self.is_spark:
+            tables = Path(self.spark_dir) / "tables"
+            return spark_tables_connection(tables) if spark_table_folders(tables) else None
+        if not self.work_db.exists():
+            return None
+        return duckdb.connect(str(self.work_db), read_only=True)
 
 
 def build_resources(settings: Settings, project: DbtProject) -> dict[str, object]:

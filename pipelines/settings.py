@@ -6,6 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.engines import Engine, engine_from_env
+from pipelines.object_storage import is_url
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
 DEFAULT_KPI_DEFINITIONS_DIR = PROJECT_DIR / "kpi_definitions"
@@ -15,6 +18,11 @@ def _path(env_name: str, default: Path) -> Path:
     raw = os.environ.get(env_name, "").strip()
     path = Path(raw).expanduser() if raw else default
     return path if path.is_absolute() else (PROJECT_DIR / path)
+
+
+def _url(env_name: str) -> str | None:
+    raw = os.environ.get(env_name, "").strip()
+    return raw.rstrip("/") if is_url(raw) else None
 
 
 @dataclass(frozen=True)
@@ -29,28 +37,61 @@ class Settings:
     dagster_home: Path
     reporting_timezone: str
     schedule_time: str
+    engine: Engine = Engine.duckdb
+    spark_dir: Path = PROJECT_DIR / "warehouse" / "spark"
+    # Object-storage URLs (s3://...) of the landing and raw folders, mirrored to the local folders
+    # above (landing_dir, raw_dir) around ingestion; None for plain local folders.
+    landing_url: str | None = None
+    raw_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
+        work_db_path = _path("KPI_WORK_DB_PATH", Path("warehouse/work/kpi_work.duckdb"))
+        landing_url = _url("KPI_LANDING_DIR")
+        raw_url = _url("KPI_RAW_DIR")
         return cls(
-            landing_dir=_path("KPI_LANDING_DIR", Path("data/landing")),
-            raw_dir=_path("KPI_RAW_DIR", Path("warehouse/raw")),
-            work_db_path=_path("KPI_WORK_DB_PATH", Path("warehouse/work/kpi_work.duckdb")),
+            landing_dir=work_db_path.parent / "landing-mirror"
+            if landing_url
+            else _path("KPI_LANDING_DIR", Path("data/landing")),
+            raw_dir=work_db_path.parent / "raw-mirror"
+            if raw_url
+            else _path("KPI_RAW_DIR", Path("warehouse/raw")),
+            work_db_path=work_db_path,
             warehouse_path=_path("KPI_WAREHOUSE_PATH", Path("warehouse/kpi.duckdb")),
             definitions_dir=_path("KPI_DEFINITIONS_DIR", DEFAULT_KPI_DEFINITIONS_DIR),
             dagster_home=_path("DAGSTER_HOME", Path(".dagster_home")),
             reporting_timezone=os.environ.get("KPI_REPORTING_TIMEZONE", "Europe/Amsterdam"),
             schedule_time=os.environ.get("KPI_SCHEDULE_TIME", "06:00"),
+            engine=engine_from_env(),
+            spark_dir=_path("KPI_SPARK_DIR", Path("warehouse/spark")),
+            landing_url=landing_url,
+            raw_url=raw_url,
         )
 
     def export_for_dbt(self) -> dict[str, str]:
         """Environment variables that dbt's profiles.yml and sources read."""
         return {
             "KPI_WORK_DB_PATH": str(self.work_db_path),
-            "KPI_RAW_DIR": str(self.raw_dir),
+            # DuckDB reads the local raw folder; a Spark cluster reads the raw layer where it is.
+            "KPI_RAW_DIR": self.raw_url
+            if self.raw_url and self.engine == Engine.spark
+            else str(self.raw_dir),
+            "KPI_ENGINE": self.engine.value,
+            "KPI_SPARK_DIR": str(self.spark_dir),
         }
 
     def ensure_dirs(self) -> None:
-        for directory in (self.raw_dir, self.work_db_path.parent, self.warehouse_path.parent):
+        directories = [self.raw_dir, self.work_db_path.parent, self.warehouse_path.parent]
+        if self.engine == Engine.spark:
+            directories.append(self.spark_dir)
+        for directory in directories:
             directory.mkdir(parents=True, exist_ok=True)
         self.dagster_home.mkdir(parents=True, exist_ok=True)
+
+    def built_tables(self):
+        """Read-only DuckDB access to the marts of the engine that built them."""
+        from pipelines.engines import built_tables
+
+        return built_tables(
+            self.engine, warehouse_path=self.warehouse_path, spark_dir=self.spark_dir
+        )

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines.checks.volume import check_volume
-from pipelines.ingest.raw_store import write_parquet_atomically
+from pipelines.ingest.raw_store import EMPTY_SCHEMA_FILE, write_parquet_atomically
 from pipelines.publish.writer_lock import WarehouseBusy, writer_lock
 from tests.conftest import FIXTURE_AS_OF, FIXTURES, warehouse_env
 
@@ -115,7 +115,8 @@ def test_killed_in_ingestion_rerun_twice_then_late_data(tmp_path, clean_run_chec
     wait_for(lambda: work.exists() and any(p.is_dir() for p in work.iterdir()))
     kill_tree(process)
     assert not published.exists()
-    assert not list((tmp_path / "raw" / "search_console_query_days").glob("[!_]*.parquet"))
+    loaded = (tmp_path / "raw" / "search_console_query_days").glob("*.parquet")
+    assert [p.name for p in loaded] == [EMPTY_SCHEMA_FILE]  # nothing loaded, nothing half-written
     large.unlink()  # the large file was never loaded; without it the rerun equals a clean run
 
     finish(cli_run(tmp_path, landing))

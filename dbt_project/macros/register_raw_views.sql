@@ -1,19 +1,33 @@
 {#-
     The raw layer is engine-neutral Parquet under KPI_RAW_DIR, one folder per table (each holding a
-    zero-row _schema.parquet so the table exists before its first load). Each engine registers it
-    its own way; dbt sources then read `raw.<table>` on any engine.
+    zero-row empty_schema.parquet so the table exists before its first load). Each engine registers
+    it its own way; dbt sources then read `raw.<table>` on any engine.
 -#}
 {% macro register_raw_views() %}
     {{ return(adapter.dispatch('register_raw_views', 'kpi_warehouse')()) }}
 {% endmacro %}
 
+{% macro raw_table_location(table) -%}
+    {{- env_var('KPI_RAW_DIR', '../warehouse/raw') ~ '/' ~ table -}}
+{%- endmacro %}
+
 {% macro default__register_raw_views() %}
-    {%- set raw_dir = env_var('KPI_RAW_DIR', '../warehouse/raw') | replace("'", "''") -%}
     {%- do run_query('create schema if not exists raw') -%}
     {%- for table in var('raw_tables') -%}
         {%- do run_query(
             "create or replace view raw." ~ table ~ " as select * from read_parquet('"
-            ~ raw_dir ~ "/" ~ table ~ "/*.parquet', union_by_name = true)"
+            ~ raw_table_location(table) | replace("'", "''") ~ "/*.parquet', union_by_name = true)"
+        ) -%}
+    {%- endfor -%}
+{% endmacro %}
+
+{#- Spark reads the folders itself (spark.sql.parquet.mergeSchema unions the columns of files). -#}
+{% macro spark__register_raw_views() %}
+    {%- do run_query('create database if not exists raw') -%}
+    {%- for table in var('raw_tables') -%}
+        {%- do run_query(
+            "create or replace view raw." ~ table ~ " as select * from parquet.`"
+            ~ raw_table_location(table) | replace("`", "``") ~ "`"
         ) -%}
     {%- endfor -%}
 {% endmacro %}

@@ -1,5 +1,6 @@
 """The dbt models as Dagster assets: grouped by layer, KPI metadata copied onto KPI assets."""
 
+import contextlib
 import json
 import shutil
 from collections.abc import Iterator, Mapping
@@ -12,10 +13,11 @@ from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
+    DbtProject,
     dbt_assets,
 )
 
-from pipelines.dbt_manifest import dbt_project
+from pipelines.engines import SPARK_TABLE_COMMENT
 from pipelines.ingest.raw_store import ensure_table_dirs
 from pipelines.ingest.sources import raw_table_schemas
 from pipelines.kpis.models import Frequency
@@ -90,17 +92,21 @@ def _table_of(event: Any) -> tuple[str, str] | None:
     return key.path[0], key.path[1]
 
 
-def with_warehouse_metadata(events: list[Any], work_db: Path) -> Iterator[Any]:
+def with_warehouse_metadata(
+    events: list[Any], reader: contextlib.AbstractContextManager[duckdb.DuckDBPyConnection] | None
+) -> Iterator[Any]:
     """Add row counts to every table built, and the latest complete value, target and status to
-    every KPI, read from the working database once dbt has released it."""
-    if not work_db.exists():
+    every KPI, read from the built tables once dbt has released them."""
+    if reader is None:
         yield from events
         return
-    with duckdb.connect(str(work_db), read_only=True) as con:
+    with reader as con:
         tables = {
             (schema, name)
             for schema, name in con.execute(
-                "select schema_name, table_name from duckdb_tables()"
+                "select schema_name, table_name from duckdb_tables() union all "
+                "select schema_name, view_name from duckdb_views() where comment = ?",
+                [SPARK_TABLE_COMMENT],
             ).fetchall()
         }
         for event in events:
@@ -148,11 +154,10 @@ def prune_invocation_dirs(target_dir: Path, keep: int = 5) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def build_dbt_assets(manifest_path: Path, translator: KpiDbtTranslator = TRANSLATOR):
-    project = dbt_project()
+def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLATOR):
 
     @dbt_assets(
-        manifest=manifest_path,
+        manifest=project.manifest_path,
         project=project,
         dagster_dbt_translator=translator,
         pool=DUCKDB_WRITER_POOL,
@@ -163,9 +168,10 @@ def build_dbt_assets(manifest_path: Path, translator: KpiDbtTranslator = TRANSLA
     ):
         ensure_table_dirs(warehouse.raw, raw_table_schemas())
         warehouse.work_db.parent.mkdir(parents=True, exist_ok=True)
-        with writer_lock(warehouse.work_db, what=f"run {context.run_id[:8]} (dbt build)"):
+        lock_target = warehouse.writer_lock_target
+        with writer_lock(lock_target, what=f"run {context.run_id[:8]} (dbt build)"):
             events = list(dbt.cli(["build"], context=context).stream())
-            yield from with_warehouse_metadata(events, warehouse.work_db)
+            yield from with_warehouse_metadata(events, warehouse.built_tables_reader())
         prune_invocation_dirs(project.project_dir / project.target_path)
 
     return kpi_warehouse_dbt

@@ -12,6 +12,7 @@ from pipelines.checks.volume import DATE_EXPRESSIONS, check_volume
 from pipelines.ingest.raw_store import LOAD_LOG, RawStore, ensure_table_dirs
 from pipelines.ingest.runner import ingest_source
 from pipelines.ingest.sources import SOURCES, SourceSpec, raw_table_schemas
+from pipelines.object_storage import mirror_down, mirror_up
 from pipelines.resources import WarehouseResource
 
 RAW_GROUP = "raw"
@@ -41,6 +42,10 @@ def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         ensure_table_dirs(warehouse.raw, raw_table_schemas())
+        if warehouse.landing_url:
+            source_url = f"{warehouse.landing_url}/{spec.name}"
+            mirrored = mirror_down(source_url, warehouse.landing / spec.name)
+            context.log.info(f"{source_url}: {len(mirrored.copied)} new file(s) copied down")
         report = ingest_source(
             spec,
             warehouse.landing,
@@ -67,6 +72,9 @@ def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             "rows_rejected": report.rows_rejected,
             "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in report.problems) or "none"),
         }
+        if warehouse.raw_url:
+            uploaded = mirror_up(warehouse.raw, warehouse.raw_url)
+            context.log.info(f"{warehouse.raw_url}: {len(uploaded.copied)} raw file(s) copied up")
         for table in spec.raw_tables:
             yield dg.MaterializeResult(asset_key=raw_asset_key(table), metadata=metadata)
 
@@ -169,6 +177,8 @@ def run_context(
     as_of = parse_as_of(config.as_of, warehouse.reporting_timezone)
     ensure_table_dirs(warehouse.raw, raw_table_schemas())
     RawStore(warehouse.raw).write_run_context(as_of, context.run_id)
+    if warehouse.raw_url:
+        mirror_up(warehouse.raw, warehouse.raw_url)
     return dg.MaterializeResult(metadata={"as_of": as_of.isoformat(sep=" ")})
 
 

@@ -177,13 +177,18 @@ class RawStore:
         write_parquet_atomically(table, self.table_dir(RUN_CONTEXT) / "run_context.parquet")
 
 
+EMPTY_SCHEMA_FILE = "empty_schema.parquet"
+
+
 def ensure_table_dirs(raw_dir: Path, schemas: dict[str, pa.Schema]) -> None:
-    """Give every raw table folder a zero-row `_schema.parquet`, so readers always find the table
-    with its columns, even before its first file was loaded."""
+    """Give every raw table folder a zero-row `empty_schema.parquet`, so readers always find the
+    table with its columns, even before its first file was loaded. (No leading underscore: Spark
+    skips such files as hidden.)"""
     for table, schema in schemas.items():
-        path = raw_dir / table / "_schema.parquet"
+        path = raw_dir / table / EMPTY_SCHEMA_FILE
         if not path.exists():
             write_parquet_atomically(schema.empty_table(), path)
+        (raw_dir / table / "_schema.parquet").unlink(missing_ok=True)  # its former name
 
 
 def with_lineage(schema: pa.Schema) -> pa.Schema:

@@ -32,6 +32,9 @@ from pipelines.settings import DBT_PROJECT_DIR, PROJECT_DIR
 
 KPI_MODELS_DIR = Path("models/kpis/generated")
 DEFINITION_MODELS_DIR = Path("models/intermediate/definitions")
+# Portable string type (varchar on DuckDB, string on Spark).
+STRING_TYPE = "{{ dbt.type_string() }}"
+
 HEADER = (
     "-- Generated from {source} by `kpi-warehouse generate`; edit the YAML file, not this one.\n"
 )
@@ -43,7 +46,7 @@ class GenerationError(ValueError):
 
 def sql_string(value: str | None) -> str:
     if value is None:
-        return "cast(null as varchar)"
+        return f"cast(null as {STRING_TYPE})"
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -301,11 +304,13 @@ def render_union_model(portfolio: Portfolio) -> str:
     header = HEADER.format(source="kpi_definitions/")
     if not portfolio.kpis:
         return header + (
-            "\nselect\n    cast(null as varchar) as kpi_id,\n    cast(null as varchar) as grain,\n"
+            f"\nselect\n    cast(null as {STRING_TYPE}) as kpi_id,\n"
+            f"    cast(null as {STRING_TYPE}) as grain,\n"
             "    cast(null as date) as period_start,\n    cast(null as date) as period_end,\n"
             "    cast(null as double) as value,\n    cast(null as double) as numerator,\n"
             "    cast(null as double) as denominator,\n    cast(null as double) as target,\n"
-            "    cast(null as varchar) as status,\n    cast(null as boolean) as is_complete,\n"
+            f"    cast(null as {STRING_TYPE}) as status,\n"
+            "    cast(null as boolean) as is_complete,\n"
             "    cast(null as bigint) as source_rows\nwhere 1 = 0\n"
         )
     parts = [
@@ -318,7 +323,8 @@ def render_union_model(portfolio: Portfolio) -> str:
 def _values_model(header: str, columns: list[str], rows: list[list[str]]) -> str:
     if not rows:
         nulls = ",\n    ".join(
-            f"cast(null as {'date' if c == 'period_start' else 'varchar'}) as {c}" for c in columns
+            f"cast(null as {'date' if c == 'period_start' else STRING_TYPE}) as {c}"
+            for c in columns
         )
         return f"{header}\nselect\n    {nulls}\nwhere 1 = 0\n"
     selects = []

@@ -47,19 +47,24 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
 
 def load_report_data(warehouse_path: Path) -> dict[str, Any]:
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        return {
-            "goals": _rows(con, "select * from marts.dim_goal order by goal_id"),
-            "csfs": _rows(con, "select * from marts.dim_csf order by csf_id"),
-            "kpis": _rows(con, "select * from marts.dim_kpi order by kpi_id"),
-            "scorecard": _rows(con, "select * from marts.kpi_scorecard"),
-            "values": _rows(
-                con,
-                "select kpi_id, period_start, value, target, status from marts.fct_kpi_values "
-                "where is_complete order by kpi_id, period_start",
-            ),
-            "notes": _rows(con, "select * from marts.fct_kpi_notes order by period_start"),
-            "about": _rows(con, "select * from bi.about order by source"),
-        }
+        return report_data(con)
+
+
+def report_data(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """What the report shows, from a connection that has the marts and bi.about."""
+    return {
+        "goals": _rows(con, "select * from marts.dim_goal order by goal_id"),
+        "csfs": _rows(con, "select * from marts.dim_csf order by csf_id"),
+        "kpis": _rows(con, "select * from marts.dim_kpi order by kpi_id"),
+        "scorecard": _rows(con, "select * from marts.kpi_scorecard"),
+        "values": _rows(
+            con,
+            "select kpi_id, period_start, value, target, status from marts.fct_kpi_values "
+            "where is_complete order by kpi_id, period_start",
+        ),
+        "notes": _rows(con, "select * from marts.fct_kpi_notes order by period_start"),
+        "about": _rows(con, "select * from bi.about order by source"),
+    }
 
 
 def _badge(status: str | None) -> str:
@@ -187,7 +192,7 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
     )
 
 
-def write_report(warehouse_path: Path, out: Path) -> Path:
+def write_report(data: dict[str, Any], out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_report(load_report_data(warehouse_path)), encoding="utf-8")
+    out.write_text(render_report(data), encoding="utf-8")
     return out

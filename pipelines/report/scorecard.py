@@ -41,16 +41,22 @@ COLUMNS = [
 
 
 def read_scorecard(warehouse_path: Path) -> list[dict[str, Any]]:
+    """The scorecard of a published DuckDB file."""
     if not warehouse_path.exists():
         raise FileNotFoundError(
             f"no published warehouse at {warehouse_path}; run `kpi-warehouse run` first"
         )
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        cursor = con.execute(
-            f"select {', '.join(COLUMNS)} from marts.kpi_scorecard order by goal_id, kpi_id"
-        )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return scorecard_rows(con)
+
+
+def scorecard_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The scorecard from a connection that has the marts (published file or Spark's tables)."""
+    cursor = con.execute(
+        f"select {', '.join(COLUMNS)} from marts.kpi_scorecard order by goal_id, kpi_id"
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def format_value(value: float | None, unit: str | None) -> str:

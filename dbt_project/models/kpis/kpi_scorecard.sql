@@ -1,4 +1,4 @@
-{{ config(schema='marts', contract={'enforced': true}) }}
+{{ config(schema='marts', contract={'enforced': target.type == 'duckdb'}) }}
 
 -- The latest complete period of every KPI, with the period before it for the change.
 with
@@ -40,19 +40,19 @@ notes as (
 )
 
 select
-    cast(kpis.kpi_id as varchar) as kpi_id,
-    cast(kpis.kpi_name as varchar) as kpi_name,
-    cast(kpis.goal_id as varchar) as goal_id,
-    cast(kpis.csf_id as varchar) as csf_id,
-    cast(kpis.frequency as varchar) as frequency,
-    cast(kpis.unit as varchar) as unit,
-    cast(kpis.direction as varchar) as direction,
-    cast(kpis.owner as varchar) as owner,
+    cast(kpis.kpi_id as {{ dbt.type_string() }}) as kpi_id,
+    cast(kpis.kpi_name as {{ dbt.type_string() }}) as kpi_name,
+    cast(kpis.goal_id as {{ dbt.type_string() }}) as goal_id,
+    cast(kpis.csf_id as {{ dbt.type_string() }}) as csf_id,
+    cast(kpis.frequency as {{ dbt.type_string() }}) as frequency,
+    cast(kpis.unit as {{ dbt.type_string() }}) as unit,
+    cast(kpis.direction as {{ dbt.type_string() }}) as direction,
+    cast(kpis.owner as {{ dbt.type_string() }}) as owner,
     cast(latest.period_start as date) as period_start,
     cast(latest.period_end as date) as period_end,
     cast(latest.value as double) as value,
     cast(latest.target as double) as target,
-    cast(coalesce(latest.status, 'no_data') as varchar) as status,
+    cast(coalesce(latest.status, 'no_data') as {{ dbt.type_string() }}) as status,
     cast(latest.previous_value as double) as previous_value,
     cast(latest.value - latest.previous_value as double) as change,
     cast(
@@ -62,8 +62,8 @@ select
         end as double
     ) as change_ratio,
     cast(kpis.deadline as date) as deadline,
-    cast(notes.note as varchar) as note,
-    cast(notes.author as varchar) as note_author
+    cast(notes.note as {{ dbt.type_string() }}) as note,
+    cast(notes.author as {{ dbt.type_string() }}) as note_author
 from kpis
 left join latest
     on latest.kpi_id = kpis.kpi_id

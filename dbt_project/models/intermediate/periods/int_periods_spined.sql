@@ -1,3 +1,6 @@
+-- A table, not a view: every KPI model reads it, and it should be computed once per run.
+{{ config(materialized='table') }}
+
 -- Every period of every frequency from the first day a source covers up to the as-of day,
 -- with whether it is complete: the as-of day has reached its (exclusive) end and the source's data
 -- covers every day of it.

@@ -7,8 +7,8 @@ responses as (
 )
 
 select
-    cast(respondent_id as varchar) as respondent_id,
-    cast(respondent_key as varchar) as respondent_key,
+    cast(respondent_id as {{ dbt.type_string() }}) as respondent_id,
+    cast(respondent_key as {{ dbt.type_string() }}) as respondent_key,
     cast(response_date as date) as response_date,
     cast(nps_score as integer) as nps_score,
     cast(
@@ -16,7 +16,7 @@ select
             when nps_score >= 9 then 'promoter'
             when nps_score >= 7 then 'passive'
             when nps_score >= 0 then 'detractor'
-        end as varchar
+        end as {{ dbt.type_string() }}
     ) as nps_category,
     cast(csat_score as integer) as csat_score
 from responses

@@ -7,8 +7,8 @@ csfs as (
 )
 
 select
-    cast(csf_id as varchar) as csf_id,
-    cast(goal_id as varchar) as goal_id,
-    cast(csf_name as varchar) as csf_name,
-    cast(description as varchar) as description
+    cast(csf_id as {{ dbt.type_string() }}) as csf_id,
+    cast(goal_id as {{ dbt.type_string() }}) as goal_id,
+    cast(csf_name as {{ dbt.type_string() }}) as csf_name,
+    cast(description as {{ dbt.type_string() }}) as description
 from csfs

@@ -7,7 +7,7 @@ goals as (
 )
 
 select
-    cast(goal_id as varchar) as goal_id,
-    cast(goal_name as varchar) as goal_name,
-    cast(description as varchar) as description
+    cast(goal_id as {{ dbt.type_string() }}) as goal_id,
+    cast(goal_name as {{ dbt.type_string() }}) as goal_name,
+    cast(description as {{ dbt.type_string() }}) as description
 from goals

@@ -7,22 +7,22 @@ kpis as (
 )
 
 select
-    cast(kpi_id as varchar) as kpi_id,
-    cast(kpi_name as varchar) as kpi_name,
-    cast(description as varchar) as description,
-    cast(unit as varchar) as unit,
-    cast(direction as varchar) as direction,
-    cast(frequency as varchar) as frequency,
-    cast(computation_type as varchar) as computation_type,
-    cast(fact_name as varchar) as fact_name,
+    cast(kpi_id as {{ dbt.type_string() }}) as kpi_id,
+    cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
+    cast(description as {{ dbt.type_string() }}) as description,
+    cast(unit as {{ dbt.type_string() }}) as unit,
+    cast(direction as {{ dbt.type_string() }}) as direction,
+    cast(frequency as {{ dbt.type_string() }}) as frequency,
+    cast(computation_type as {{ dbt.type_string() }}) as computation_type,
+    cast(fact_name as {{ dbt.type_string() }}) as fact_name,
     cast(target as double) as target,
     cast(deadline as date) as deadline,
-    cast(owner as varchar) as owner,
-    cast(level as varchar) as level,
-    cast(team as varchar) as team,
-    cast(person as varchar) as person,
-    cast(goal_id as varchar) as goal_id,
-    cast(csf_id as varchar) as csf_id,
-    cast(horizon as varchar) as horizon,
-    cast(definition_file as varchar) as definition_file
+    cast(owner as {{ dbt.type_string() }}) as owner,
+    cast(level as {{ dbt.type_string() }}) as level,
+    cast(team as {{ dbt.type_string() }}) as team,
+    cast(person as {{ dbt.type_string() }}) as person,
+    cast(goal_id as {{ dbt.type_string() }}) as goal_id,
+    cast(csf_id as {{ dbt.type_string() }}) as csf_id,
+    cast(horizon as {{ dbt.type_string() }}) as horizon,
+    cast(definition_file as {{ dbt.type_string() }}) as definition_file
 from kpis

@@ -7,9 +7,9 @@ notes as (
 )
 
 select
-    cast(kpi_id as varchar) as kpi_id,
+    cast(kpi_id as {{ dbt.type_string() }}) as kpi_id,
     cast(period_start as date) as period_start,
-    cast(author as varchar) as author,
-    cast(note as varchar) as note,
-    cast(note_file as varchar) as note_file
+    cast(author as {{ dbt.type_string() }}) as author,
+    cast(note as {{ dbt.type_string() }}) as note,
+    cast(note_file as {{ dbt.type_string() }}) as note_file
 from notes

@@ -27,11 +27,11 @@ aggregated as (
 
 select
     cast(date_day as date) as date_day,
-    cast(campaign_key as varchar) as campaign_key,
-    cast(campaign_id as varchar) as campaign_id,
-    cast(campaign_name as varchar) as campaign_name,
-    cast(campaign_type as varchar) as campaign_type,
-    cast(currency_code as varchar) as currency_code,
+    cast(campaign_key as {{ dbt.type_string() }}) as campaign_key,
+    cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
+    cast(campaign_name as {{ dbt.type_string() }}) as campaign_name,
+    cast(campaign_type as {{ dbt.type_string() }}) as campaign_type,
+    cast(currency_code as {{ dbt.type_string() }}) as currency_code,
     cast(impressions as bigint) as impressions,
     cast(clicks as bigint) as clicks,
     cast(cost as double) as cost,

@@ -24,8 +24,8 @@ aggregated as (
 
 select
     cast(date_day as date) as date_day,
-    cast(search_type as varchar) as search_type,
-    cast(query as varchar) as query,
+    cast(search_type as {{ dbt.type_string() }}) as search_type,
+    cast(query as {{ dbt.type_string() }}) as query,
     cast(is_anonymized_query as boolean) as is_anonymized_query,
     cast(impressions as bigint) as impressions,
     cast(clicks as bigint) as clicks,

@@ -22,7 +22,7 @@ aggregated as (
 
 select
     cast(date_day as date) as date_day,
-    cast(channel_group as varchar) as channel_group,
+    cast(channel_group as {{ dbt.type_string() }}) as channel_group,
     cast(sessions as bigint) as sessions,
     cast(engaged_sessions as bigint) as engaged_sessions,
     cast(key_events as double) as key_events,
