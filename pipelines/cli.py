@@ -131,7 +131,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     defs = build_definitions(settings)
     job = defs.resolve_implicit_global_asset_job_def()
     run_config = {
-        "ops": {"raw__run_context": {"config": {"as_of": args.as_of or ""}}},
+        "ops": {
+            "raw__run_context": {
+                "config": {
+                    "as_of": args.as_of or "",
+                    "rebuild_from": args.rebuild_from or "",
+                    "rebuild_to": args.rebuild_to or "",
+                }
+            }
+        },
         "loggers": {"console": {"config": {"log_level": "INFO"}}},
     }
     from pipelines.run_recovery import release_dead_runs, run_tags
@@ -282,6 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="materialise every asset once, then print the scorecard")
     run.add_argument("--as-of", help="as-of date or time (default: now, reporting time zone)")
     run.add_argument("--quiet", action="store_true", help="do not print the scorecard")
+    run.add_argument(
+        "--rebuild-from",
+        metavar="YYYY-MM-DD",
+        help="backfill: also rebuild the daily facts from this day (with --rebuild-to)",
+    )
+    run.add_argument("--rebuild-to", metavar="YYYY-MM-DD", help="last day of the backfill")
     run.set_defaults(func=cmd_run)
 
     docs = commands.add_parser("docs", help="write the table reference (and the dbt docs site)")

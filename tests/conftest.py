@@ -57,8 +57,11 @@ class PipelineRun:
         return self.settings.warehouse_path
 
 
-def run_pipeline(root: Path, landing: Path, as_of: str, instance: Any = None) -> PipelineRun:
-    """Materialise every asset once over `landing`, writing under `root`."""
+def run_pipeline(
+    root: Path, landing: Path, as_of: str, instance: Any = None, **run_context: str
+) -> PipelineRun:
+    """Materialise every asset once over `landing`, writing under `root`; `run_context` adds
+    options of raw/run_context (rebuild_from, rebuild_to)."""
     from dagster import DagsterInstance
 
     from pipelines.definitions import build_definitions
@@ -71,7 +74,7 @@ def run_pipeline(root: Path, landing: Path, as_of: str, instance: Any = None) ->
         instance = instance or DagsterInstance.ephemeral()
         result = job.execute_in_process(
             instance=instance,
-            run_config={"ops": {"raw__run_context": {"config": {"as_of": as_of}}}},
+            run_config={"ops": {"raw__run_context": {"config": {"as_of": as_of, **run_context}}}},
             raise_on_error=False,
         )
     return PipelineRun(root=root, settings=settings, defs=defs, result=result, instance=instance)

@@ -171,6 +171,25 @@ def test_a_second_writer_waits_or_refuses_with_a_clear_message(tmp_path):
     assert waited > 1.0
 
 
+def test_loads_share_the_lock_but_never_overlap_a_build(tmp_path):
+    """Loads into the raw layer may run together; a dbt build waits for them, and they for it."""
+    work_db = tmp_path / "work.duckdb"
+    with writer_lock(work_db, shared=True, what="load A"):
+        with writer_lock(work_db, shared=True, timeout=0.5, what="load B"):
+            pass  # a second load does not wait
+        with (
+            pytest.raises(WarehouseBusy, match=r"loads into the raw layer \(latest: pid \d+, load"),
+            writer_lock(work_db, timeout=0.5, what="dbt build"),
+        ):
+            pass
+    with (
+        writer_lock(work_db, what="dbt build"),
+        pytest.raises(WarehouseBusy, match="dbt build"),
+        writer_lock(work_db, shared=True, timeout=0.5, what="load C"),
+    ):
+        pass
+
+
 def _daily_rows(raw: Path, counts: list[int]) -> None:
     rows = []
     first = dt.date(2026, 9, 1)

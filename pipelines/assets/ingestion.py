@@ -13,6 +13,7 @@ from pipelines.ingest.raw_store import LOAD_LOG, RawStore, ensure_table_dirs
 from pipelines.ingest.runner import ingest_source
 from pipelines.ingest.sources import SOURCES, SourceSpec, raw_table_schemas
 from pipelines.object_storage import mirror_down, mirror_up
+from pipelines.publish.writer_lock import writer_lock
 from pipelines.resources import WarehouseResource
 
 RAW_GROUP = "raw"
@@ -41,6 +42,14 @@ def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         ],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        with writer_lock(
+            warehouse.writer_lock_target,
+            shared=True,
+            what=f"run {context.run.run_id[:8]} (loading {spec.name})",
+        ):
+            yield from _load(context, warehouse)
+
+    def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         ensure_table_dirs(warehouse.raw, raw_table_schemas())
         if warehouse.landing_url:
             source_url = f"{warehouse.landing_url}/{spec.name}"
@@ -152,6 +161,32 @@ class RunContextConfig(dg.Config):
         description="As-of date or time (YYYY-MM-DD[THH:MM]) in the reporting time zone; "
         "empty means now. Periods ending on or before it count as complete.",
     )
+    rebuild_from: str = Field(
+        default="",
+        description="Backfill: first day (YYYY-MM-DD) of the daily facts to rebuild, with "
+        "rebuild_to. Empty in a normal run, which rebuilds only the days of new deliveries.",
+    )
+    rebuild_to: str = Field(
+        default="", description="Backfill: last day (YYYY-MM-DD, inclusive) to rebuild."
+    )
+
+
+def parse_rebuild_window(first: str, last: str) -> tuple[dt.date, dt.date] | None:
+    """The explicit rebuild window of a backfill, or None; a clear error for a bad one."""
+    first, last = first.strip(), last.strip()
+    if not first and not last:
+        return None
+    if not (first and last):
+        raise ValueError("a rebuild window needs both rebuild_from and rebuild_to (YYYY-MM-DD)")
+    try:
+        window = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    except ValueError:
+        raise ValueError(
+            f"rebuild_from={first!r} / rebuild_to={last!r}: dates must be YYYY-MM-DD"
+        ) from None
+    if window[0] > window[1]:
+        raise ValueError(f"rebuild_from {first} is after rebuild_to {last}")
+    return window
 
 
 def parse_as_of(value: str, timezone: str, now: dt.datetime | None = None) -> dt.datetime:
@@ -168,18 +203,28 @@ def parse_as_of(value: str, timezone: str, now: dt.datetime | None = None) -> dt
 @dg.asset(
     key=raw_asset_key("run_context"),
     group_name=RAW_GROUP,
-    description="The as-of time of the run; KPI periods are judged complete against it.",
+    description="The as-of time of the run (KPI periods are judged complete against it) and "
+    "an optional rebuild window of the daily facts (a backfill).",
     kinds={"python", "parquet"},
 )
 def run_context(
     context: dg.AssetExecutionContext, config: RunContextConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     as_of = parse_as_of(config.as_of, warehouse.reporting_timezone)
-    ensure_table_dirs(warehouse.raw, raw_table_schemas())
-    RawStore(warehouse.raw).write_run_context(as_of, context.run_id)
-    if warehouse.raw_url:
-        mirror_up(warehouse.raw, warehouse.raw_url)
-    return dg.MaterializeResult(metadata={"as_of": as_of.isoformat(sep=" ")})
+    try:
+        window = parse_rebuild_window(config.rebuild_from, config.rebuild_to)
+    except ValueError as exc:
+        raise dg.Failure(description=f"raw/run_context: {exc}") from None
+    lock = writer_lock(warehouse.writer_lock_target, shared=True, what="recording the run")
+    with lock:
+        ensure_table_dirs(warehouse.raw, raw_table_schemas())
+        RawStore(warehouse.raw).write_run_context(as_of, context.run.run_id, window)
+        if warehouse.raw_url:
+            mirror_up(warehouse.raw, warehouse.raw_url)
+    rebuild = f"{window[0]} to {window[1]}" if window else "days of new deliveries only"
+    return dg.MaterializeResult(
+        metadata={"as_of": as_of.isoformat(sep=" "), "daily_facts_rebuilt": rebuild}
+    )
 
 
 ingestion_assets = [build_ingestion_asset(spec) for spec in SOURCES.values()]

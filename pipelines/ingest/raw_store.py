@@ -61,7 +61,15 @@ REJECTED_SCHEMA = pa.schema(
         ("original_text", pa.string()),
     ]
 )
-RUN_CONTEXT_SCHEMA = pa.schema([("as_of_ts", pa.timestamp("us")), ("run_id", pa.string())])
+RUN_CONTEXT_SCHEMA = pa.schema(
+    [
+        ("as_of_ts", pa.timestamp("us")),
+        ("run_id", pa.string()),
+        # An explicit rebuild window (a backfill) of the daily facts; null in a normal run.
+        ("rebuild_from", pa.date32()),
+        ("rebuild_to", pa.date32()),
+    ]
+)
 LINEAGE_FIELDS = [
     ("_source_file", pa.string()),
     ("_file_hash", pa.string()),
@@ -172,8 +180,19 @@ class RawStore:
         path = self.table_dir(LOAD_LOG) / f"{record.file_hash}.parquet"
         write_parquet_atomically(pa.table(values, schema=LOAD_LOG_SCHEMA), path)
 
-    def write_run_context(self, as_of: dt.datetime, run_id: str) -> None:
-        table = pa.table({"as_of_ts": [as_of], "run_id": [run_id]}, schema=RUN_CONTEXT_SCHEMA)
+    def write_run_context(
+        self, as_of: dt.datetime, run_id: str, rebuild: tuple[dt.date, dt.date] | None = None
+    ) -> None:
+        first, last = rebuild or (None, None)
+        table = pa.table(
+            {
+                "as_of_ts": [as_of],
+                "run_id": [run_id],
+                "rebuild_from": [first],
+                "rebuild_to": [last],
+            },
+            schema=RUN_CONTEXT_SCHEMA,
+        )
         write_parquet_atomically(table, self.table_dir(RUN_CONTEXT) / "run_context.parquet")
 
 

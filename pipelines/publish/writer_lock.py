@@ -33,9 +33,14 @@ def holder(path: Path) -> str:
 
 @contextlib.contextmanager
 def writer_lock(
-    work_db: Path, *, timeout: float | None = None, what: str = "a run"
+    work_db: Path, *, timeout: float | None = None, what: str = "a run", shared: bool = False
 ) -> Iterator[None]:
-    """Hold the warehouse's writer lock; wait for it (forever, or `timeout` seconds)."""
+    """Hold the warehouse's writer lock; wait for it (forever, or `timeout` seconds).
+
+    `shared`: for loads into the raw layer. Any number of them may run at once, but never while
+    dbt builds (which holds the lock exclusively), so the raw layer cannot change under a build.
+    """
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     path = lock_path(work_db)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = path.open("a+", encoding="utf-8")
@@ -44,7 +49,7 @@ def writer_lock(
         announced = False
         while True:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle, mode | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 current = holder(path)
@@ -59,7 +64,11 @@ def writer_lock(
                 time.sleep(0.5)
         handle.seek(0)
         handle.truncate()
-        handle.write(f"pid {os.getpid()} ({what}, since {dt.datetime.now():%Y-%m-%d %H:%M:%S})\n")
+        since = f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}"
+        if shared:  # several loads may hold it; name the latest
+            handle.write(f"loads into the raw layer (latest: pid {os.getpid()}, {what}, {since})\n")
+        else:
+            handle.write(f"pid {os.getpid()} ({what}, since {since})\n")
         handle.flush()
         yield
     finally:

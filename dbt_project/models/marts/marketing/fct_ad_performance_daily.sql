@@ -1,8 +1,16 @@
+{{ config(
+    materialized=daily_fact_materialization(),
+    incremental_strategy='replace_days',
+    on_schema_change='append_new_columns',
+    rebuild_days={'source': 'google_ads', 'table': 'campaign_days', 'date_column': 'date_day'},
+) }}
+
 with
 
 campaign_days as (
 
     select * from {{ ref('stg_google_ads__campaign_days') }}
+    {{ rebuild_days_filter(source('google_ads', 'campaign_days'), 'date_day') }}
 
 ),
 
@@ -36,5 +44,6 @@ select
     cast(clicks as bigint) as clicks,
     cast(cost as double) as cost,
     cast(conversions as double) as conversions,
-    cast(conversion_value as double) as conversion_value
+    cast(conversion_value as double) as conversion_value,
+    {{ rebuild_lineage_columns(source('google_ads', 'campaign_days')) }}
 from aggregated

@@ -1,8 +1,16 @@
+{{ config(
+    materialized=daily_fact_materialization(),
+    incremental_strategy='replace_days',
+    on_schema_change='append_new_columns',
+    rebuild_days={'source': 'search_console', 'table': 'query_days', 'date_column': 'date_day'},
+) }}
+
 with
 
 query_days as (
 
     select * from {{ ref('stg_search_console__query_days') }}
+    {{ rebuild_days_filter(source('search_console', 'query_days'), 'date_day') }}
 
 ),
 
@@ -30,5 +38,6 @@ select
     cast(impressions as bigint) as impressions,
     cast(clicks as bigint) as clicks,
     cast(position_sum as double) as position_sum,
-    cast(position_sum / nullif(impressions, 0) as double) as average_position
+    cast(position_sum / nullif(impressions, 0) as double) as average_position,
+    {{ rebuild_lineage_columns(source('search_console', 'query_days')) }}
 from aggregated

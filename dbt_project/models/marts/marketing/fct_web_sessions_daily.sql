@@ -1,8 +1,16 @@
+{{ config(
+    materialized=daily_fact_materialization(),
+    incremental_strategy='replace_days',
+    on_schema_change='append_new_columns',
+    rebuild_days={'source': 'ga4', 'table': 'channel_days', 'date_column': 'date_day'},
+) }}
+
 with
 
 channel_days as (
 
     select * from {{ ref('stg_ga4__channel_days') }}
+    {{ rebuild_days_filter(source('ga4', 'channel_days'), 'date_day') }}
 
 ),
 
@@ -26,5 +34,6 @@ select
     cast(sessions as bigint) as sessions,
     cast(engaged_sessions as bigint) as engaged_sessions,
     cast(key_events as double) as key_events,
-    cast(total_revenue as double) as total_revenue
+    cast(total_revenue as double) as total_revenue,
+    {{ rebuild_lineage_columns(source('ga4', 'channel_days')) }}
 from aggregated

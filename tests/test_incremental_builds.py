@@ -1,0 +1,144 @@
+"""Daily facts are rebuilt by day: a nightly run rebuilds only the days of new deliveries, a
+backfill rebuilds exactly its window, and the result equals a clean build over the same files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import FIXTURE_AS_OF, run_pipeline
+
+pytestmark = pytest.mark.slow
+D = dt.date
+DAILY_FACTS = ("fct_ad_performance_daily", "fct_search_queries_daily", "fct_web_sessions_daily")
+LINEAGE = ("loaded_through", "built_by_run")
+WINDOW = (D(2026, 8, 31), D(2026, 9, 2))
+LATE_DAY = D(2026, 9, 7)
+# A late Google Ads delivery for one day already published: Brand now has 4 conversions for a
+# cost of 50.00 on 09-07 (the first delivery said 1 conversion for 0.00).
+LATE_FILE = (
+    "Campaign report\n"
+    '"September 7, 2026 - September 7, 2026"\n'
+    "Day,Campaign,Campaign ID,Currency code,Impr.,Clicks,Cost,Conversions,Conv. value\n"
+    "2026-09-07,Brand,111,EUR,200,20,50.00,4.00,400.00\n"
+)
+
+
+def fact_rows(warehouse: Path, fact: str) -> tuple[list[str], list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        cursor = con.execute(f"select * from marts.{fact} order by all")
+        return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def by_day(columns: list[str], rows: list[tuple]) -> dict[dt.date, list[dict]]:
+    days: dict[dt.date, list[dict]] = {}
+    for row in rows:
+        record = dict(zip(columns, row, strict=True))
+        days.setdefault(record["date_day"], []).append(record)
+    return days
+
+
+def without_lineage(records: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k not in LINEAGE} for r in records]
+
+
+def kpi_values(warehouse: Path) -> dict[tuple, tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select kpi_id, period_start, value, numerator, denominator, target, status, "
+            "is_complete, source_rows from marts.fct_kpi_values"
+        ).fetchall()
+    return {(r[0], r[1]): r[2:] for r in rows}
+
+
+@pytest.fixture(scope="module")
+def incremental(fixture_run, tmp_path_factory):
+    """The fixture warehouse (copied), then a run with a late file and a 3-day backfill."""
+    root = tmp_path_factory.mktemp("incremental")
+    shutil.copytree(fixture_run.root, root, dirs_exist_ok=True)
+    published = root / "published" / "kpi.duckdb"
+    before = {fact: fact_rows(published, fact) for fact in DAILY_FACTS}
+    kpis_before = kpi_values(published)
+
+    (root / "landing" / "google_ads" / "campaign_report_2026-09-07_late.csv").write_text(LATE_FILE)
+    run = run_pipeline(
+        root,
+        root / "landing",
+        FIXTURE_AS_OF,
+        rebuild_from=WINDOW[0].isoformat(),
+        rebuild_to=WINDOW[1].isoformat(),
+    )
+    assert run.result.success
+    return {
+        "root": root,
+        "run": run,
+        "before": before,
+        "after": {fact: fact_rows(published, fact) for fact in DAILY_FACTS},
+        "kpis_before": kpis_before,
+        "kpis_after": kpi_values(published),
+    }
+
+
+def test_exactly_the_window_and_the_late_day_are_rebuilt(incremental):
+    run_id = incremental["run"].result.run_id
+    window_days = {WINDOW[0] + dt.timedelta(days=i) for i in range(3)}
+    for fact in DAILY_FACTS:
+        before = by_day(*incremental["before"][fact])
+        after = by_day(*incremental["after"][fact])
+        expected = window_days | ({LATE_DAY} if fact == "fct_ad_performance_daily" else set())
+        rebuilt = {
+            day for day, rows in after.items() if {r["built_by_run"] for r in rows} == {run_id}
+        }
+        assert rebuilt == expected & set(after), fact
+        assert rebuilt, fact  # the fixture has rows in the window for every daily fact
+        for day, rows in after.items():
+            if day not in rebuilt:
+                assert rows == before[day], (fact, day)  # untouched: not even its lineage
+            elif day != LATE_DAY:
+                assert without_lineage(rows) == without_lineage(before[day]), (fact, day)
+        assert set(after) == set(before), fact
+
+
+def test_late_day_changes_only_its_weeks_kpi_values(incremental):
+    before, after = incremental["kpis_before"], incremental["kpis_after"]
+    assert set(before) == set(after)
+    week = D(2026, 9, 7)
+    # Week of 09-07: 4 conversions (was 1) for 50.00 (was 0.00): CPA 12.5, ROAS 400 / 50 = 8.
+    assert after[("sea_conversions", week)][0] == pytest.approx(4)
+    assert before[("sea_conversions", week)][0] == pytest.approx(1)
+    assert after[("sea_cpa", week)][0] == pytest.approx(12.5)
+    assert after[("sea_roas", week)][0] == pytest.approx(8.0)
+    changed = {key for key in before if before[key] != after[key]}
+    assert changed == {("sea_conversions", week), ("sea_cpa", week), ("sea_roas", week)}
+
+
+def test_incremental_result_equals_a_clean_build(incremental, tmp_path):
+    landing = tmp_path / "landing"
+    shutil.copytree(incremental["root"] / "landing", landing)
+    clean = run_pipeline(tmp_path, landing, FIXTURE_AS_OF)
+    assert clean.result.success
+    assert kpi_values(clean.warehouse_path) == incremental["kpis_after"]
+    for fact in DAILY_FACTS:
+        columns, rows = fact_rows(clean.warehouse_path, fact)
+        clean_days = by_day(columns, rows)
+        after = by_day(*incremental["after"][fact])
+        assert {d: without_lineage(r) for d, r in clean_days.items()} == {
+            d: without_lineage(r) for d, r in after.items()
+        }, fact
+
+
+def test_a_bad_rebuild_window_fails_the_run_with_a_clear_message():
+    from pipelines.assets.ingestion import parse_rebuild_window
+
+    assert parse_rebuild_window("", "") is None
+    assert parse_rebuild_window("2026-08-31", "2026-09-02") == WINDOW
+    with pytest.raises(ValueError, match="needs both"):
+        parse_rebuild_window("2026-09-13", "")
+    with pytest.raises(ValueError, match="is after"):
+        parse_rebuild_window("2026-09-15", "2026-09-13")
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        parse_rebuild_window("13/09/2026", "2026-09-15")
