@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 LANDING_DIR ?= $(or $(KPI_LANDING_DIR),data/landing)
 DEMO_DAYS ?= 200
 
-.PHONY: install run test lint format dev bench clean
+.PHONY: install run test lint format dev bench bench-ingest bench-engines clean
 
 install: $(VENV)/.installed
 
@@ -49,8 +49,16 @@ dev: install
 	if [ -z "$$KPI_PII_SALT" ]; then export KPI_DEMO_MODE=1; fi; \
 	DAGSTER_HOME="$$home" $(BIN)/dagster dev -w workspace.yaml
 
+# make bench [BENCH_SCALE=small|year|large]: the pipeline against a hand-written DuckDB script.
+BENCH_SCALE ?= small
 bench: install
+	$(BIN)/python -m benchmarks.pipeline_benchmark --scale $(BENCH_SCALE)
+
+bench-ingest: install
 	$(BIN)/python -m benchmarks.ingest_benchmark
+
+bench-engines: install
+	$(BIN)/python -m benchmarks.engine_benchmark
 
 clean:
 	rm -rf warehouse .dagster_home dbt_project/target dbt_project/logs \

@@ -1,0 +1,221 @@
+"""The pipeline against the limit: what DuckDB needs to read the files and compute the KPIs.
+
+    .venv/bin/python -m benchmarks.pipeline_benchmark --scale small|year|large [--repeat 3]
+
+For a demo landing folder at the named scale (generated once, cached in the work folder) it times,
+over several runs, and reports medians of:
+
+1. reference: benchmarks/reference_kpis.py, every KPI straight from the files in one DuckDB
+   connection (the limit);
+2. full: `kpi-warehouse run` from an empty warehouse over the history (ends 2026-09-30);
+3. nightly: the next run after one new day (2026-10-01) was added to the landing folder;
+4. no new files: the run after that, with nothing new.
+
+Each figure comes with its ratio to the reference, rows/s (landing rows read by the full build)
+and peak memory (RSS of the whole process tree). The KPI values of the reference and the full
+build are compared as a sanity check. Results: benchmarks/results/pipeline-<scale>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import psutil
+
+from benchmarks.measure import Measurement, measure_command
+from pipelines.demo.landing import write_demo_landing
+
+RESULTS = Path(__file__).parent / "results"
+HISTORY_END = dt.date(2026, 9, 30)
+NEW_DAY = HISTORY_END + dt.timedelta(days=1)
+# Search Console query-day rows per day and scale unit of the demo generator (about 300).
+SCALES = {
+    # name: (days of history, scale): `year` is ~5 M Search Console rows, ~500 k Google Ads rows,
+    # ~800 k order lines, ~100 k tickets, ~20 k survey answers; `large` about five times that.
+    "small": (30, 45.7),
+    "year": (365, 45.7),
+    "large": (365, 228.5),
+}
+
+
+def prepare_landing(work: Path, scale_name: str) -> tuple[Path, list[Path]]:
+    """The history landing folder (cached) and the files of the one new day."""
+    days, scale = SCALES[scale_name]
+    cache = work / f"landing-{scale_name}"
+    if not (cache / ".complete").exists():
+        shutil.rmtree(cache, ignore_errors=True)
+        started = time.perf_counter()
+        write_demo_landing(cache, end=NEW_DAY, days=days + 1, scale=scale, seed=7)
+        (cache / ".complete").write_text("")
+        print(f"generated the {scale_name} landing folder in {time.perf_counter() - started:.0f}s")
+    new_day = sorted(
+        p for p in cache.rglob("*") if p.is_file() and NEW_DAY.strftime("%Y-%m") in p.name
+    )
+    return cache, new_day
+
+
+def landing_copy(cache: Path, new_day: list[Path], target: Path) -> None:
+    """Hard links of the history (instant, read-only use); the new day's files are left out."""
+    skipped = set(new_day)
+    for path in cache.rglob("*"):
+        if path.is_file() and path not in skipped and path.name != ".complete":
+            destination = target / path.relative_to(cache)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, destination)
+
+
+def environment(root: Path, landing: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "KPI_ENGINE": "duckdb",
+        "KPI_LANDING_DIR": str(landing),
+        "KPI_RAW_DIR": str(root / "raw"),
+        "KPI_WORK_DB_PATH": str(root / "work" / "kpi_work.duckdb"),
+        "KPI_WAREHOUSE_PATH": str(root / "published" / "kpi.duckdb"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "KPI_PII_SALT": "benchmark-salt",
+    }
+
+
+def run(env: dict[str, str], as_of: dt.date) -> Measurement:
+    command = [sys.executable, "-m", "pipelines.cli", "run", "--as-of", as_of.isoformat()]
+    return measure_command([*command, "--quiet"], env=env)
+
+
+def rows_read(raw: Path) -> int:
+    pattern = str(raw / "load_log" / "*.parquet")
+    return int(duckdb.sql(f"select sum(rows_read) from read_parquet('{pattern}')").fetchone()[0])
+
+
+def compare_with_reference(reference: list, warehouse: Path) -> dict[str, int]:
+    """Complete periods where both have a value: equal within 1e-9 relative?"""
+    expected = {(kpi, period): value for kpi, period, value in reference}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        built = con.execute(
+            "select kpi_id, cast(period_start as varchar), value from marts.fct_kpi_values "
+            "where is_complete and value is not null"
+        ).fetchall()
+    compared = mismatched = 0
+    for kpi, period, value in built:
+        other = expected.get((kpi, period))
+        if other is None:
+            continue
+        compared += 1
+        if not math.isclose(value, other, rel_tol=1e-9, abs_tol=1e-9):
+            mismatched += 1
+            if mismatched <= 5:
+                print(f"  differs: {kpi} {period}: pipeline {value} reference {other}")
+    return {"compared": compared, "mismatched": mismatched}
+
+
+def median(measurements: list[Measurement]) -> dict[str, float]:
+    return {
+        "seconds": round(statistics.median(m.seconds for m in measurements), 2),
+        "peak_rss_mb": round(max(m.peak_rss_mb for m in measurements)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", default=str(RESULTS.parent / "work"))
+    args = parser.parse_args()
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    cache, new_day = prepare_landing(work, args.scale)
+
+    reference_landing = work / "reference-landing"
+    shutil.rmtree(reference_landing, ignore_errors=True)
+    landing_copy(cache, new_day, reference_landing)
+    reference_out = work / "reference-values.json"
+    reference_command = [
+        sys.executable, "-m", "benchmarks.reference_kpis", "--landing", str(reference_landing),
+        "--as-of", NEW_DAY.isoformat(), "--out", str(reference_out),
+    ]  # fmt: skip
+    reference = [measure_command(reference_command) for _ in range(args.repeat)]
+    shutil.rmtree(reference_landing, ignore_errors=True)
+
+    full, nightly, idle = [], [], []
+    rows = 0
+    sanity: dict[str, int] = {}
+    for attempt in range(args.repeat):
+        root = work / f"run-{attempt}"
+        shutil.rmtree(root, ignore_errors=True)
+        landing = root / "landing"
+        landing_copy(cache, new_day, landing)
+        env = environment(root, landing)
+        full.append(run(env, NEW_DAY))
+        if attempt == 0:
+            rows = rows_read(root / "raw")
+            sanity = compare_with_reference(
+                json.loads(reference_out.read_text(encoding="utf-8")),
+                root / "published" / "kpi.duckdb",
+            )
+        for path in new_day:
+            destination = landing / path.relative_to(cache)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, destination)
+        nightly.append(run(env, NEW_DAY + dt.timedelta(days=1)))
+        idle.append(run(env, NEW_DAY + dt.timedelta(days=1)))
+        shutil.rmtree(root, ignore_errors=True)
+        print(
+            f"run {attempt + 1}: full {full[-1].seconds:.1f}s, nightly {nightly[-1].seconds:.1f}s, "
+            f"no new files {idle[-1].seconds:.1f}s"
+        )
+
+    figures = {
+        "reference": median(reference),
+        "full": median(full),
+        "nightly_one_new_day": median(nightly),
+        "no_new_files": median(idle),
+    }
+    limit = figures["reference"]["seconds"]
+    for figure in figures.values():
+        figure["ratio_to_reference"] = round(figure["seconds"] / limit, 1)
+    figures["nightly_one_new_day"]["share_of_full"] = round(
+        figures["nightly_one_new_day"]["seconds"] / figures["full"]["seconds"], 3
+    )
+    result = {
+        "scale": args.scale,
+        "days": SCALES[args.scale][0],
+        "landing_rows": rows,
+        "full_rows_per_second": round(rows / figures["full"]["seconds"]),
+        "repeat": args.repeat,
+        "figures": figures,
+        "reference_check": sanity,
+        "git_commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip(),
+        "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB",
+    }
+    print(f"\n{args.scale}: {rows:,} landing rows, medians of {args.repeat} run(s)")
+    for name, figure in figures.items():
+        print(
+            f"  {name:22} {figure['seconds']:8.1f}s  x{figure['ratio_to_reference']:<6} "
+            f"peak {figure['peak_rss_mb']:6.0f} MB"
+        )
+    print(f"  full build: {result['full_rows_per_second']:,} rows/s")
+    print(
+        f"  reference check: {sanity['compared']} KPI values compared, "
+        f"{sanity['mismatched']} differ"
+    )
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"pipeline-{args.scale}.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

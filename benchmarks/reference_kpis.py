@@ -1,0 +1,252 @@
+"""The limit to measure against: every portfolio KPI computed straight from the landing files by
+one DuckDB connection, written for speed (no raw layer, no checks, no lineage, no quarantine).
+
+    .venv/bin/python -m benchmarks.reference_kpis --landing DIR --as-of 2026-10-01 [--out F.json]
+
+It reads the export variants the demo generator writes (Google Ads reports in English and Dutch,
+UTF-8, UTF-8 with BOM and UTF-16; Search Console bulk CSV and Parquet; GA4 reports with their
+comment block; Shopify line items; Zendesk tickets; SurveyMonkey exports with two header rows)
+and returns one value per KPI and period. It assumes files that do not overlap (the demo data);
+the pipeline's replacement of re-deliveries is part of what the pipeline costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+
+TIMEZONE = "Europe/Amsterdam"
+NPS_QUESTION = ("aanbevelen", "recommend")
+CSAT_QUESTION = ("tevreden", "satisfied", "satisfaction")
+CSAT_LABELS = {
+    "zeer ontevreden": 1,
+    "ontevreden": 2,
+    "neutraal": 3,
+    "tevreden": 4,
+    "zeer tevreden": 5,
+    "very dissatisfied": 1,
+    "dissatisfied": 2,
+    "neutral": 3,
+    "satisfied": 4,
+    "very satisfied": 5,
+}
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _google_ads_sql(path: Path) -> str:
+    head = path.read_bytes()[:4]
+    encoding = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+    text = path.read_text(encoding="utf-16" if encoding == "utf-16" else "utf-8-sig")
+    header = text.splitlines()[2]
+    delimiter = "\t" if "\t" in header else (";" if ";" in header else ",")
+    dutch = header.startswith("Dag")
+
+    def number(column: str) -> str:
+        value = f"nullif(\"{column}\", '--')"
+        if dutch:
+            value = f"replace(replace({value}, '.', ''), ',', '.')"
+        else:
+            value = f"replace({value}, ',', '')"
+        return f"cast({value} as double)"
+
+    day, cost, conversions, value = (
+        ("Dag", "Kosten", "Conversies", "Conv.waarde")
+        if dutch
+        else ("Day", "Cost", "Conversions", "Conv. value")
+    )
+    return (
+        f'select cast("{day}" as date) as day, {number(cost)} as cost, '
+        f"{number(conversions)} as conversions, {number(value)} as conversion_value "
+        f"from read_csv({_quote(path)}, skip = 2, header = true, all_varchar = true, "
+        f"delim = '{delimiter}', encoding = '{encoding}', quote = '\"') "
+        f'where try_cast("{day}" as date) is not null'
+    )
+
+
+def _survey_sql(path: Path) -> str:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle))
+    lowered = [column.lower() for column in header]
+    nps = next(i for i, c in enumerate(lowered) if any(q in c for q in NPS_QUESTION))
+    csat = next(i for i, c in enumerate(lowered) if any(q in c for q in CSAT_QUESTION))
+    labels = " ".join(f"when '{label}' then {score}" for label, score in CSAT_LABELS.items())
+    return (
+        "select cast(strptime(column03, '%m/%d/%Y %I:%M:%S %p') as date) as response_date, "
+        f"try_cast(column{nps:02d} as integer) as nps_score, "
+        f"coalesce(try_cast(column{csat:02d} as integer), "
+        f"case lower(trim(column{csat:02d})) {labels} end) as csat_score "
+        f"from read_csv({_quote(path)}, skip = 2, header = false, all_varchar = true, "
+        f"column_names = [{', '.join(repr(f'column{i:02d}') for i in range(len(header)))}])"
+    )
+
+
+def compute(landing: Path, as_of: dt.date, con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(kpi_id, period_start, value) for every KPI and every period with data."""
+    files = lambda folder, pattern: sorted((landing / folder).glob(pattern))  # noqa: E731
+    con.execute(f"set TimeZone = '{TIMEZONE}'")
+    ads = files("google_ads", "*.csv")
+    con.execute(
+        "create or replace temp table ads as " + " union all ".join(_google_ads_sql(p) for p in ads)
+    )
+    searches = [
+        "select data_date, query, search_type, impressions, sum_top_position from "
+        + (f"read_parquet({_quote(p)})" if p.suffix == ".parquet" else f"read_csv({_quote(p)})")
+        for p in files("search_console", "searchdata_*")
+    ]
+    con.execute(
+        "create or replace temp table searches as select cast(data_date as date) as day, "
+        "nullif(trim(query), '') as query, lower(search_type) as search_type, "
+        "cast(impressions as bigint) as impressions, "
+        "cast(sum_top_position as double) + impressions as position_sum "
+        f"from ({' union all '.join(searches)})"
+    )
+    ga4 = ", ".join(_quote(p) for p in files("ga4", "*.csv"))
+    con.execute(
+        "create or replace temp table sessions as select "
+        'strptime("Date", \'%Y%m%d\')::date as day, "Session default channel group" as '
+        'channel_group, cast("Sessions" as bigint) as sessions, '
+        'cast("Key events" as double) as key_events '
+        f"from read_csv([{ga4}], comment = '#', header = true, all_varchar = true, "
+        "union_by_name = true) "
+        "where try_strptime(\"Date\", '%Y%m%d') is not null"
+    )
+    orders = ", ".join(_quote(p) for p in files("orders", "*.csv"))
+    con.execute(
+        'create or replace temp table orders as select "Name" as order_name, '
+        'nullif(lower(trim("Email")), \'\') as customer, "Financial Status" as status, '
+        "cast(strptime(\"Created at\", '%Y-%m-%d %H:%M:%S %z') as timestamp) as created_at "
+        f"from read_csv([{orders}], header = true, all_varchar = true, union_by_name = true) "
+        "where coalesce(\"Created at\", '') <> ''"
+    )
+    tickets = ", ".join(_quote(p) for p in files("support_tickets", "*.csv"))
+    con.execute(
+        "create or replace temp table tickets as select "
+        'cast("Created at" as timestamp) as created_at, '
+        'try_cast("First reply time in minutes" as double) as first_reply_minutes '
+        f"from read_csv([{tickets}], header = true, all_varchar = true, union_by_name = true)"
+    )
+    surveys = files("surveys", "*.csv")
+    con.execute(
+        "create or replace temp table surveys as "
+        + " union all ".join(_survey_sql(p) for p in surveys)
+    )
+    as_of_ts = f"timestamp '{as_of.isoformat()} 00:00:00'"
+    return con.execute(f"""
+        with
+        sea as (
+            select date_trunc('week', day)::date as period_start, sum(cost) as cost,
+                sum(conversions) as conversions, sum(conversion_value) as conversion_value
+            from ads group by 1
+        ),
+        web_weekly as (
+            select date_trunc('week', day)::date as period_start, sum(sessions) as sessions,
+                sum(key_events) as key_events
+            from sessions group by 1
+        ),
+        organic_monthly as (
+            select date_trunc('month', day)::date as period_start,
+                sum(sessions) filter (where channel_group = 'Organic Search') as sessions,
+                sum(key_events) filter (where channel_group = 'Organic Search') as key_events
+            from sessions group by 1
+        ),
+        top3 as (
+            select period_start, count(*) as keywords from (
+                select date_trunc('month', day)::date as period_start, query
+                from searches where query is not null and search_type = 'web'
+                group by 1, 2 having sum(position_sum) / sum(impressions) <= 3.0
+            ) group by 1
+        ),
+        searched_months as (select distinct date_trunc('month', day)::date as period_start
+                            from searches),
+        sequenced as (
+            select *, date_trunc('quarter', created_at)::date as period_start,
+                case when status in ('paid', 'partially_refunded') and customer is not null
+                    then row_number() over (
+                        partition by customer, status in ('paid', 'partially_refunded')
+                        order by created_at, order_name)
+                end as valid_order_number,
+                status in ('paid', 'partially_refunded') as is_valid
+            from orders
+        ),
+        repeat as (
+            select period_start,
+                count(*) filter (where is_valid and valid_order_number > 1) as repeats,
+                count(distinct customer) filter (where is_valid) as customers
+            from sequenced group by 1
+        ),
+        replies as (
+            select date_trunc('week', created_at)::date as period_start,
+                count(*) filter (where first_reply_minutes <= 1440) as within,
+                count(*) filter (where first_reply_minutes is not null
+                    or created_at + interval 24 hour <= {as_of_ts}) as decided
+            from tickets group by 1
+        ),
+        csat as (
+            select date_trunc('month', response_date)::date as period_start,
+                count(*) filter (where csat_score >= 4) as satisfied,
+                count(csat_score) as answered
+            from surveys group by 1
+        ),
+        nps as (
+            select date_trunc('quarter', response_date)::date as period_start,
+                sum(case when nps_score >= 9 then 1 when nps_score <= 6 then -1 else 0 end)
+                    as net, count(nps_score) as answered
+            from surveys group by 1
+        ),
+        growth as (
+            select period_start, 100.0 * (sessions - previous) / nullif(previous, 0) as value
+            from (select period_start, sessions,
+                    lag(sessions) over (order by period_start) as previous,
+                    lag(period_start) over (order by period_start) as previous_start
+                  from organic_monthly)
+            where previous_start = period_start - interval 1 month
+        )
+        select 'sea_conversions', period_start, conversions from sea
+        union all select 'sea_cpa', period_start, cost / nullif(conversions, 0) from sea
+        union all select 'sea_roas', period_start, conversion_value / nullif(cost, 0) from sea
+        union all select 'cro_conversions', period_start, key_events from web_weekly
+        union all select 'cro_conversion_rate', period_start,
+            100.0 * key_events / nullif(sessions, 0) from web_weekly
+        union all select 'seo_organic_sessions', period_start, coalesce(sessions, 0)
+            from organic_monthly
+        union all select 'seo_organic_conversions', period_start, coalesce(key_events, 0)
+            from organic_monthly
+        union all select 'seo_organic_sessions_growth', period_start, value from growth
+        union all select 'seo_top3_keywords', months.period_start, coalesce(keywords, 0)
+            from searched_months as months left join top3 using (period_start)
+        union all select 'repeat_purchases_per_customer', period_start,
+            repeats / nullif(customers, 0) from repeat
+        union all select 'cs_replied_within_24h', period_start,
+            100.0 * within / nullif(decided, 0) from replies
+        union all select 'cs_csat', period_start, 100.0 * satisfied / nullif(answered, 0)
+            from csat
+        union all select 'cs_nps', period_start, 100.0 * net / nullif(answered, 0) from nps
+    """).fetchall()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--landing", required=True)
+    parser.add_argument("--as-of", required=True)
+    parser.add_argument("--out", help="write the values to this JSON file")
+    args = parser.parse_args()
+    with duckdb.connect() as con:
+        rows = compute(Path(args.landing), dt.date.fromisoformat(args.as_of), con)
+    if args.out:
+        Path(args.out).write_text(
+            json.dumps([[kpi, str(period), value] for kpi, period, value in rows]),
+            encoding="utf-8",
+        )
+    print(f"{len(rows)} KPI values")
+
+
+if __name__ == "__main__":
+    main()
