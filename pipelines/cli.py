@@ -217,6 +217,8 @@ def run_summary(result) -> Table:
         table.add_row(step, text)
     for layer, count in layers.items():
         table.add_row(layer, str(count))
+    if result.success and not any(layer.endswith("models built") for layer in layers):
+        table.add_row("dbt", "up to date: nothing new since the last complete build")
     colour = "red" if checks_failed else "green"
     table.add_row("checks", f"[{colour}]{checks_passed} passed, {checks_failed} failed[/{colour}]")
     return table

@@ -71,6 +71,19 @@ class WarehouseResource(dg.ConfigurableResource):
         """What the writer lock guards: the working DuckDB file, or Spark's local store."""
         return Path(self.spark_dir) / "spark" if self.is_spark else self.work_db
 
+    @property
+    def build_state_dir(self) -> Path:
+        """Where the inputs of the last complete dbt build are recorded."""
+        return Path(self.spark_dir) if self.is_spark else self.work_db.parent
+
+    def has_built_tables(self) -> bool:
+        """The engine holds built tables (and, on DuckDB, the published file exists)."""
+        from pipelines.engines import spark_table_folders
+
+        if self.is_spark:
+            return bool(spark_table_folders(Path(self.spark_dir) / "tables"))
+        return self.work_db.exists() and self.warehouse.exists()
+
     def built_tables_reader(self):
         """Read-only DuckDB access to the tables dbt just built (None before the first build)."""
         import duckdb

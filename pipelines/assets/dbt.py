@@ -17,6 +17,8 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from pipelines.build_state import build_inputs, forget, is_current, record
+from pipelines.dbt_manifest import FINGERPRINT_FILE
 from pipelines.engines import SPARK_TABLE_COMMENT
 from pipelines.ingest.raw_store import ensure_table_dirs
 from pipelines.ingest.sources import raw_table_schemas
@@ -169,9 +171,21 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
         ensure_table_dirs(warehouse.raw, raw_table_schemas())
         warehouse.work_db.parent.mkdir(parents=True, exist_ok=True)
         lock_target = warehouse.writer_lock_target
-        with writer_lock(lock_target, what=f"run {context.run_id[:8]} (dbt build)"):
+        with writer_lock(lock_target, what=f"run {context.run.run_id[:8]} (dbt build)"):
+            stamp = project.project_dir / project.target_path / FINGERPRINT_FILE
+            inputs = build_inputs(warehouse.raw, stamp.read_text(), warehouse.engine)
+            state_dir = warehouse.build_state_dir
+            if is_current(state_dir, inputs) and warehouse.has_built_tables():
+                context.log.info(
+                    "Nothing new since the last complete build (the same raw files, as-of time "
+                    "and definitions): dbt is not run, its tables are current."
+                )
+                return
+            forget(state_dir)  # a build that stops half-way must not count as current
             events = list(dbt.cli(["build"], context=context).stream())
             yield from with_warehouse_metadata(events, warehouse.built_tables_reader())
+            if set(context.selected_asset_keys) == set(context.assets_def.keys):
+                record(state_dir, inputs)
         prune_invocation_dirs(project.project_dir / project.target_path)
 
     return kpi_warehouse_dbt
