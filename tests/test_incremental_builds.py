@@ -142,3 +142,27 @@ def test_a_bad_rebuild_window_fails_the_run_with_a_clear_message():
         parse_rebuild_window("2026-09-15", "2026-09-13")
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         parse_rebuild_window("13/09/2026", "2026-09-15")
+
+
+def test_a_warehouse_from_before_the_watermark_is_upgraded_in_place(fixture_run, tmp_path):
+    """Daily facts built before `loaded_through` existed get the column and are rebuilt whole."""
+    root = tmp_path / "copy"
+    shutil.copytree(fixture_run.root, root)
+    with duckdb.connect(str(root / "work" / "kpi_work.duckdb")) as con:
+        for fact in DAILY_FACTS:
+            con.execute(f"alter table marts.{fact} drop column loaded_through")
+            con.execute(f"alter table marts.{fact} drop column built_by_run")
+    (root / "work" / "last_complete_build.json").unlink()
+
+    upgraded = run_pipeline(root, root / "landing", FIXTURE_AS_OF)
+    assert upgraded.result.success
+    published = root / "published" / "kpi.duckdb"
+    assert kpi_values(published) == kpi_values(fixture_run.warehouse_path)
+    for fact in DAILY_FACTS:
+        columns, rows = fact_rows(published, fact)
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        assert {r["built_by_run"] for r in records} == {upgraded.result.run_id}, fact
+        assert all(r["loaded_through"] is not None for r in records), fact
+        original_columns, original_rows = fact_rows(fixture_run.warehouse_path, fact)
+        original = [dict(zip(original_columns, row, strict=True)) for row in original_rows]
+        assert without_lineage(records) == without_lineage(original), fact

@@ -18,10 +18,7 @@
         from (
             select min({{ date_column }}) as first_date, max({{ date_column }}) as last_date
             from {{ raw_relation }}
-            where _loaded_at > (
-                select coalesce(max(loaded_through), cast('1900-01-01' as timestamp))
-                from {{ fact_relation }}
-            )
+            where _loaded_at > {{ rebuild_watermark(fact_relation) }}
             group by _file_hash
         ) as new_deliveries
 
@@ -33,6 +30,20 @@
 
     ) as days
 {% endmacro %}
+
+{#- The newest load the fact has seen; none for a table from before the watermark existed (it
+    gets the column on this run, and every day is rebuilt once). -#}
+{% macro rebuild_watermark(fact_relation) -%}
+    {%- set columns = adapter.get_columns_in_relation(fact_relation) if execute else [] -%}
+    {%- if 'loaded_through' in (columns | map(attribute='name') | map('lower') | list) -%}
+    (
+        select coalesce(max(loaded_through), cast('1900-01-01' as timestamp))
+        from {{ fact_relation }}
+    )
+    {%- else -%}
+    cast('1900-01-01' as timestamp)
+    {%- endif -%}
+{%- endmacro %}
 
 {#- The filter a daily fact applies to its staging rows in an incremental run. -#}
 {% macro rebuild_days_filter(raw_relation, date_column) -%}
