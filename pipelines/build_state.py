@@ -20,15 +20,23 @@ STATE_FILE = "last_complete_build.json"
 _SKIPPED = {"_work", RUN_CONTEXT}
 
 
-def raw_layer_digest(raw_dir: Path) -> str:
-    """Names, sizes and modification times of the raw Parquet files (they are written once)."""
+def _files_digest(raw_dir: Path, pattern: str) -> str:
+    """Names, sizes and modification times of raw Parquet files (they are written once)."""
     digest = hashlib.sha256()
-    for path in sorted(raw_dir.glob("*/*.parquet")):
+    for path in sorted(raw_dir.glob(pattern)):
         if path.parent.name in _SKIPPED:
             continue
         stat = path.stat()
         digest.update(f"{path.relative_to(raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+def raw_layer_digest(raw_dir: Path) -> str:
+    return _files_digest(raw_dir, "*/*.parquet")
+
+
+def raw_table_digest(raw_dir: Path, table: str) -> str:
+    return _files_digest(raw_dir, f"{table}/*.parquet")
 
 
 def run_context_values(raw_dir: Path) -> dict[str, str | None]:

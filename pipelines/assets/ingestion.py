@@ -8,6 +8,7 @@ import duckdb
 from pydantic import Field
 
 from pipelines.checks.raw_schemas import RAW_SCHEMAS, validate_raw_table
+from pipelines.checks.validation_cache import cached_pass, remember_pass, validation_key
 from pipelines.checks.volume import DATE_EXPRESSIONS, check_volume
 from pipelines.ingest.raw_store import LOAD_LOG, RawStore, ensure_table_dirs
 from pipelines.ingest.runner import ingest_source
@@ -98,7 +99,18 @@ def build_schema_check(table: str) -> dg.AssetChecksDefinition:
         description=f"Types, keys and ranges of raw.{table} (pandera, inside DuckDB).",
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        key = validation_key(warehouse.raw, table)
+        rows = cached_pass(warehouse.build_state_dir, table, key)
+        if rows is not None:
+            return dg.AssetCheckResult(
+                passed=True,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=f"{table}: unchanged since it passed all checks ({rows} rows)",
+                metadata={"rows_checked": rows, "failed_checks": 0, "reused_result": True},
+            )
         outcome = validate_raw_table(warehouse.raw, table)
+        if outcome.passed:
+            remember_pass(warehouse.build_state_dir, table, key, outcome.rows)
         return dg.AssetCheckResult(
             passed=outcome.passed,
             severity=dg.AssetCheckSeverity.ERROR,
