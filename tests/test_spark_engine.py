@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
@@ -68,7 +69,20 @@ def spark_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         timeout=120,
     )
     assert scorecard.returncode == 0, scorecard.stderr[-3000:]
-    return {"root": root, "tables": root / "spark" / "tables", "scorecard": scorecard.stdout}
+    report = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "report", "--out", str(root / "report.html")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert report.returncode == 0, report.stderr[-3000:]
+    return {
+        "root": root,
+        "tables": root / "spark" / "tables",
+        "scorecard": scorecard.stdout,
+        "report": (root / "report.html").read_text(encoding="utf-8"),
+    }
 
 
 def test_spark_builds_every_kpi_value_of_the_duckdb_build(fixture_run, spark_run):
@@ -108,3 +122,14 @@ def test_scorecard_reads_the_spark_build(fixture_run, spark_run):
         assert spark_rows[kpi_id]["status"] == row["status"], kpi_id
         assert str(spark_rows[kpi_id]["period_start"]) == str(row["period_start"]), kpi_id
         assert same_number(spark_rows[kpi_id]["value"], row["value"]), kpi_id
+
+
+def test_report_reads_the_spark_build(fixture_run, spark_run):
+    from pipelines.report.html_report import load_report_data
+
+    report = spark_run["report"]
+    assert report.startswith("<!DOCTYPE html>")
+    kpis = load_report_data(fixture_run.warehouse_path)["kpis"]
+    assert len(kpis) >= 12
+    for kpi in kpis:  # every KPI of the DuckDB build's report, by name
+        assert html.escape(kpi["kpi_name"]) in report, kpi["kpi_name"]
