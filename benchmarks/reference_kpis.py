@@ -161,7 +161,7 @@ def compute(landing: Path, as_of: dt.date, con: duckdb.DuckDBPyConnection) -> li
             select period_start, count(*) as keywords from (
                 select date_trunc('month', day)::date as period_start, query
                 from searches where query is not null and search_type = 'web'
-                group by 1, 2 having sum(position_sum) / sum(impressions) <= 3.0
+                group by 1, 2 having round(sum(position_sum) / sum(impressions), 6) <= 3.0
             ) group by 1
         ),
         searched_months as (select distinct date_trunc('month', day)::date as period_start

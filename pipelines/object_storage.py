@@ -9,6 +9,7 @@ and written once, so a copy is never half-visible to readers of the local folder
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -92,3 +93,20 @@ def mirror_up(local: Path, url: str) -> MirrorReport:
         partial.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
         os.replace(partial, state_file)
     return report
+
+
+_VERSION_KEYS = ("ETag", "etag", "md5Hash", "mtime", "LastModified", "updated", "created")
+
+
+def remote_fingerprint(url: str, folders: list[str]) -> str:
+    """Changes whenever a file is added to or replaced in one of the folders under `url`."""
+    fs, root = _filesystem(url)
+    digest = hashlib.sha256()
+    for folder in sorted(folders):
+        location = f"{root}/{folder}"
+        if not fs.exists(location):
+            continue
+        for path, info in sorted(fs.find(location, detail=True).items()):
+            version = next((str(info[k]) for k in _VERSION_KEYS if info.get(k) is not None), "")
+            digest.update(f"{_relative(path, root)}|{info.get('size')}|{version}\n".encode())
+    return digest.hexdigest()

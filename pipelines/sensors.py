@@ -9,6 +9,7 @@ import dagster as dg
 
 from pipelines.alerts import alert_for_run, deliver
 from pipelines.ingest.sources import SOURCES
+from pipelines.object_storage import remote_fingerprint
 from pipelines.resources import WarehouseResource
 
 LANDING_SENSOR_NAME = "landing_folder_sensor"
@@ -39,7 +40,10 @@ def build_landing_sensor(ingestion_job) -> dg.SensorDefinition:
         description="Starts ingestion when files are added to or changed in the landing folder.",
     )
     def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-        fingerprint = landing_fingerprint(warehouse.landing)
+        if warehouse.landing_url:  # object storage: list the remote folders, not the mirror
+            fingerprint = remote_fingerprint(warehouse.landing_url, sorted(SOURCES))
+        else:
+            fingerprint = landing_fingerprint(warehouse.landing)
         if fingerprint == context.cursor:
             return dg.SkipReason("no new or changed landing files")
         context.update_cursor(fingerprint)

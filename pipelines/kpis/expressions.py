@@ -42,6 +42,7 @@ _SCALAR_NODES: tuple[type[exp.Expression], ...] = (
     exp.If,
     exp.Coalesce,
     exp.Abs,
+    exp.Round,
     exp.Lower,
     exp.Upper,
     exp.Trim,

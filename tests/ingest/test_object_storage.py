@@ -128,3 +128,32 @@ def test_ingestion_asset_reads_landing_from_and_writes_raw_to_object_storage(tmp
     # The landing originals are untouched.
     for path in files:
         assert fs.cat(f"{bucket}/landing/google_ads/{path.name}") == path.read_bytes()
+
+
+def test_the_landing_sensor_watches_the_remote_folders(tmp_path, bucket):
+    from pipelines.schedules import build_ingestion_schedule
+    from pipelines.sensors import build_landing_sensor
+
+    fs = fsspec.filesystem("memory")
+    warehouse = WarehouseResource(
+        landing_dir=str(tmp_path / "landing-mirror"),
+        raw_dir=str(tmp_path / "raw-mirror"),
+        work_db_path=str(tmp_path / "w.duckdb"),
+        warehouse_path=str(tmp_path / "k.duckdb"),
+        definitions_dir=str(tmp_path),
+        landing_url=f"{bucket}/landing",
+    )
+    job, _ = build_ingestion_schedule(timezone="UTC")
+    sensor = build_landing_sensor(job)
+
+    def evaluate(cursor):
+        context = dg.build_sensor_context(cursor=cursor, resources={"warehouse": warehouse})
+        return sensor.evaluate_tick(context)
+
+    first = GOOGLE_ADS / sorted(p.name for p in GOOGLE_ADS.iterdir())[0]
+    fs.pipe(f"{bucket}/landing/google_ads/{first.name}", first.read_bytes())
+    tick = evaluate(None)
+    assert len(tick.run_requests) == 1
+    assert not evaluate(tick.cursor).run_requests  # nothing new
+    fs.pipe(f"{bucket}/landing/orders/new.csv", b"Name,Email\n")
+    assert len(evaluate(tick.cursor).run_requests) == 1

@@ -25,6 +25,7 @@ COLUMNS = {"cost", "conversion_value", "query", "nps_score", "channel"}
             "nps_score BETWEEN 0 AND 10 AND NOT query IS NULL",
         ),
         ("COST", "cost"),
+        ("round(cost / conversion_value, 2) > 1", "ROUND(cost / conversion_value, 2) > 1"),
     ],
 )
 def test_allowed_expressions_render_as_checked(text, sql):
