@@ -9,36 +9,29 @@
     latest delivered file are kept.
 -#}
 {% macro latest_delivery_by_range(relation, date_column) %}
+    {#- The relation is read twice (deliveries, rows) rather than through a shared CTE, so no
+        engine has to hold every delivered row in memory to reuse it. -#}
     with
-
-    delivered as (
-
-        select
-            rows_delivered.*,
-            {{ landing_folder('rows_delivered._source_file') }} as delivery_folder
-        from {{ relation }} as rows_delivered
-
-    ),
 
     deliveries as (
 
         select
             _file_hash as file_hash,
-            delivery_folder,
+            {{ landing_folder('_source_file') }} as delivery_folder,
             max(_loaded_at) as loaded_at,
             min({{ date_column }}) as first_date,
             max({{ date_column }}) as last_date
-        from delivered
-        group by _file_hash, delivery_folder
+        from {{ relation }}
+        group by _file_hash, {{ landing_folder('_source_file') }}
 
     )
 
     select delivered.*
-    from delivered
+    from {{ relation }} as delivered
     where not exists (
         select 1
         from deliveries as newer
-        where newer.delivery_folder = delivered.delivery_folder
+        where newer.delivery_folder = {{ landing_folder('delivered._source_file') }}
             and newer.file_hash <> delivered._file_hash
             and (
                 newer.loaded_at > delivered._loaded_at
