@@ -14,6 +14,7 @@ from pathlib import Path
 import psutil
 
 from pipelines.ingest.errors import FileRefused
+from pipelines.ingest.hash_cache import HashCache
 from pipelines.ingest.options import IngestOptions, require_salt
 from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.pii import add_hash_columns
@@ -198,13 +199,15 @@ def ingest_source(
     report = IngestReport(source=spec.name)
     remove_abandoned_workdirs(store.raw_dir / "_work")
     already_loaded = store.loaded_hashes(spec.name)
+    # Scratch space of the raw layer: neither part of it nor mirrored.
+    hashes = HashCache(store.raw_dir / "_work" / f"landing-hashes-{spec.name}.json")
     for path in landing_files(landing_dir, spec):
         report.files_seen += 1
         if not _inside(path, landing_dir):
             record = ingest_file(spec, path, landing_dir, store, load_id, options, "")
             report.problems.append(record.message)
             continue
-        file_hash = file_sha256(path)
+        file_hash = hashes.sha256(path, str(path.relative_to(landing_dir)))
         if file_hash in already_loaded:
             report.files_skipped += 1
             continue
@@ -219,4 +222,5 @@ def ingest_source(
         report.rows_read += record.rows_read
         report.rows_loaded += record.rows_loaded
         report.rows_rejected += record.rows_rejected
+    hashes.save()
     return report
