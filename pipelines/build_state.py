@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -20,23 +21,27 @@ STATE_FILE = "last_complete_build.json"
 _SKIPPED = {"_work", RUN_CONTEXT}
 
 
-def _files_digest(raw_dir: Path, pattern: str) -> str:
-    """Names, sizes and modification times of raw Parquet files (they are written once)."""
+def files_digest(root: Path, paths: Iterable[Path]) -> str:
+    """Changes whenever one of the files is added, removed, replaced or touched: their names
+    (relative to `root`), sizes and modification times."""
     digest = hashlib.sha256()
-    for path in sorted(raw_dir.glob(pattern)):
-        if path.parent.name in _SKIPPED:
-            continue
+    for path in sorted(paths):
         stat = path.stat()
-        digest.update(f"{path.relative_to(raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        digest.update(f"{path.relative_to(root)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
+def _raw_files(raw_dir: Path, pattern: str) -> Iterator[Path]:
+    return (p for p in raw_dir.glob(pattern) if p.parent.name not in _SKIPPED)
+
+
 def raw_layer_digest(raw_dir: Path) -> str:
-    return _files_digest(raw_dir, "*/*.parquet")
+    """The raw Parquet files (written once, so names, sizes and times identify their rows)."""
+    return files_digest(raw_dir, _raw_files(raw_dir, "*/*.parquet"))
 
 
 def raw_table_digest(raw_dir: Path, table: str) -> str:
-    return _files_digest(raw_dir, f"{table}/*.parquet")
+    return files_digest(raw_dir, _raw_files(raw_dir, f"{table}/*.parquet"))
 
 
 def run_context_values(raw_dir: Path) -> dict[str, str | None]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import dagster as dg
 
 from pipelines.alerts import alert_for_run, deliver
+from pipelines.build_state import files_digest
 from pipelines.ingest.sources import SOURCES
 from pipelines.object_storage import remote_fingerprint
 from pipelines.resources import WarehouseResource
@@ -18,17 +18,9 @@ FAILURE_SENSOR_NAME = "run_failure_alert"
 
 def landing_fingerprint(landing_dir: Path) -> str:
     """Changes whenever a file is added, replaced or touched in any source's landing folder."""
-    digest = hashlib.sha256()
-    for source in sorted(SOURCES):
-        folder = landing_dir / source
-        if not folder.is_dir():
-            continue
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            stat = path.stat()
-            digest.update(
-                f"{path.relative_to(landing_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
-            )
-    return digest.hexdigest()
+    folders = [landing_dir / source for source in sorted(SOURCES)]
+    paths = [p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.is_file()]
+    return files_digest(landing_dir, paths)
 
 
 def build_landing_sensor(ingestion_job) -> dg.SensorDefinition:
