@@ -122,6 +122,13 @@ def _ensure_dagster_home(settings: Settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.assets.ingestion import parse_rebuild_window
+
+    try:
+        parse_rebuild_window(args.rebuild_from or "", args.rebuild_to or "")
+    except ValueError as exc:
+        err.print(f"[red]--rebuild-from/--rebuild-to: {exc}; nothing was run[/red]")
+        return 2
     settings = Settings.from_env()
     _ensure_dagster_home(settings)
     from dagster import DagsterInstance

@@ -166,3 +166,10 @@ def test_a_warehouse_from_before_the_watermark_is_upgraded_in_place(fixture_run,
         original_columns, original_rows = fact_rows(fixture_run.warehouse_path, fact)
         original = [dict(zip(original_columns, row, strict=True)) for row in original_rows]
         assert without_lineage(records) == without_lineage(original), fact
+
+
+def test_the_cli_refuses_a_bad_rebuild_window_before_running_anything(capsys):
+    from pipelines.cli import main
+
+    assert main(["run", "--rebuild-from", "2026-09-05"]) == 2
+    assert "needs both" in capsys.readouterr().err
