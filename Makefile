@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 LANDING_DIR ?= $(or $(KPI_LANDING_DIR),data/landing)
 DEMO_DAYS ?= 200
 
-.PHONY: install run test lint format dev bench bench-ingest bench-engines clean
+.PHONY: install run test lint format dev bench bench-ingest bench-large-file bench-engines clean
 
 install: $(VENV)/.installed
 
@@ -56,6 +56,9 @@ bench: install
 
 bench-ingest: install
 	$(BIN)/python -m benchmarks.ingest_benchmark
+
+bench-large-file: install
+	$(BIN)/python -m benchmarks.large_file_benchmark
 
 bench-engines: install
 	$(BIN)/python -m benchmarks.engine_benchmark

@@ -18,6 +18,8 @@ from pipelines.ingest.parsed import ParsedFile
 from pipelines.ingest.text_files import decode, latest_allowed_day, parse_number, split_rows
 
 SOURCE = "ga4"
+# Reports are read whole: one row per day and channel keeps them small (a year is about 1 MB).
+MAX_BYTES = 256 * 2**20
 TABLE = "ga4_channel_days"
 DEFAULT_CHANNELS = {
     "Direct",

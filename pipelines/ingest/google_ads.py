@@ -19,10 +19,7 @@ import pyarrow.parquet as pq
 from pipelines.ingest import native
 from pipelines.ingest.errors import FileRefused
 from pipelines.ingest.parsed import Lineage, ParsedFile
-from pipelines.ingest.text_files import (
-    decode,
-    find_header,
-)
+from pipelines.ingest.text_files import find_header, head_text
 
 SOURCE = "google_ads"
 TABLE = "google_ads_campaign_days"
@@ -133,20 +130,8 @@ def parse(
         return parsed
 
 
-def _head_text(path: Path, file: str) -> tuple[str, str]:
-    """The first part of the file as text, and the encoding for DuckDB."""
-    with path.open("rb") as handle:
-        head = handle.read(65536)
-    encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
-    if encoding == "utf-16":
-        head = head[: len(head) - len(head) % 2]
-    elif len(head) == 65536:
-        head = head[: head.rfind(b"\n") + 1] or head
-    return decode(head, file), encoding
-
-
 def _parse_path(path: Path, file: str, workdir: Path, lineage: Lineage) -> ParsedFile:
-    text, encoding = _head_text(path, file)
+    text, encoding = head_text(path, file)
     header = find_header(text, _looks_like_header)
     if header is None:
         raise FileRefused(

@@ -9,6 +9,7 @@ Memory is bounded by DuckDB's memory limit; it spills to disk beyond it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import duckdb
 from pipelines.ingest.errors import RejectedRow
 from pipelines.ingest.parsed import Lineage
 
-MEMORY_LIMIT = "600MB"
+DEFAULT_MEMORY_LIMIT = "600MB"
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,19 @@ def quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def lineage_sql(lineage: Lineage) -> str:
+    """The lineage columns every raw row carries, as constant SQL columns."""
+    return (
+        f"{quote(lineage.source_file)} as _source_file, {quote(lineage.file_hash)} as _file_hash, "
+        f"{quote(lineage.load_id)} as _load_id, "
+        f"cast({quote(lineage.loaded_at.isoformat(sep=' '))} as timestamp) as _loaded_at"
+    )
+
+
 def connect(workdir: Path) -> duckdb.DuckDBPyConnection:
     workdir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+    limit = os.environ.get("KPI_INGEST_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+    con = duckdb.connect(config={"memory_limit": limit, "threads": 2})
     con.execute(f"set temp_directory = {quote(str(workdir / 'duckdb_tmp'))}")
     con.execute("set preserve_insertion_order = true")
     return con
@@ -122,11 +133,7 @@ def load(
         ) to {quote(str(everything))} (format parquet, compression zstd)
         """
     )
-    lineage_columns = (
-        f"{quote(lineage.source_file)} as _source_file, {quote(lineage.file_hash)} as _file_hash, "
-        f"{quote(lineage.load_id)} as _load_id, "
-        f"cast({quote(lineage.loaded_at.isoformat(sep=' '))} as timestamp) as _loaded_at"
-    )
+    lineage_columns = lineage_sql(lineage)
     names = ", ".join(c.name for c in columns)
     con.execute(
         f"""

@@ -15,7 +15,7 @@ import psutil
 
 from pipelines.ingest.errors import FileRefused
 from pipelines.ingest.hash_cache import HashCache
-from pipelines.ingest.options import IngestOptions, require_salt
+from pipelines.ingest.options import IngestOptions, MissingSaltError, require_salt
 from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.pii import add_hash_columns
 from pipelines.ingest.raw_store import LoadRecord, RawStore, file_sha256
@@ -132,8 +132,10 @@ def ingest_file(
     workdir = Path(tempfile.mkdtemp(prefix=f"ingest-{os.getpid()}-", dir=scratch))
     try:
         try:
+            if spec.pii:
+                require_salt(options)  # personal data is hashed while it is read
             parsed = spec.read(path, lineage, options, workdir)
-        except FileRefused as exc:
+        except (FileRefused, MissingSaltError) as exc:
             record = replace(base, status="refused", message=str(exc))
             store.write_load_record(record)
             return record

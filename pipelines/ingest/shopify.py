@@ -4,21 +4,31 @@ Order-level fields are filled only on an order's first row; later rows repeat `N
 Orders take their fields from the first row (never summed over line items); every row becomes an
 order line. Timestamps carry an offset and are converted to the reporting time zone. All financial
 statuses are kept; which ones count as valid is a KPI's business.
+
+Python reads the header; DuckDB types, checks and folds the rows (any file size, bounded memory).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 from pathlib import Path
-from typing import TextIO
-from zoneinfo import ZoneInfo
 
+import duckdb
 import pyarrow as pa
 
-from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
-from pipelines.ingest.parsed import ParsedFile
-from pipelines.ingest.text_files import decode, open_text, parse_number, records
+from pipelines.ingest import native
+from pipelines.ingest import sql_values as v
+from pipelines.ingest.errors import FileRefused
+from pipelines.ingest.native import Check, Column
+from pipelines.ingest.native_csv import (
+    UNSAVED,
+    CsvFile,
+    CsvLoad,
+    Layer,
+    hash_columns,
+    path_or_bytes,
+)
+from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.text_files import head_text, split_rows
 
 SOURCE = "orders"
 ORDERS = "orders"
@@ -83,47 +93,61 @@ PII = {
     }
 }
 REQUIRED = ("Name", "Email", "Financial Status", "Created at", "Total", "Lineitem quantity")
-_MONEY = ("Subtotal", "Shipping", "Taxes", "Total", "Discount Amount", "Refunded Amount")
+_MONEY = {
+    "subtotal": "Subtotal",
+    "shipping": "Shipping",
+    "taxes": "Taxes",
+    "total": "Total",
+    "discount_amount": "Discount Amount",
+    "refunded_amount": "Refunded Amount",
+}
+_TIMES = {"created_at": "Created at", "paid_at": "Paid at", "cancelled_at": "Cancelled at"}
+_TIMESTAMP = "%Y-%m-%d %H:%M:%S %z"
+_ORDER_TEXTS = {
+    "order_id": "Id",
+    "email": "Email",
+    "discount_code": "Discount Code",
+    "source_name": "Source",
+    "billing_name": "Billing Name",
+    "billing_street": "Billing Street",
+    "billing_city": "Billing City",
+    "billing_country": "Billing Country",
+}
+_LINE_TEXTS = {"item_name": "Lineitem name", "sku": "Lineitem sku"}
 
 
-def _timestamp(raw: str, column: str, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime] | None:
-    """(local time in the reporting zone, UTC), both naive; None for an empty cell."""
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        moment = dt.datetime.strptime(raw, "%Y-%m-%d %H:%M:%S %z")
-    except ValueError:
-        raise CellRejected(column, "timestamp like 2026-09-01 18:25:25 +0200", raw) from None
-    return (
-        moment.astimezone(zone).replace(tzinfo=None),
-        moment.astimezone(dt.UTC).replace(tzinfo=None),
-    )
+def parse(
+    data: bytes | Path,
+    file: str,
+    reporting_timezone: str,
+    *,
+    workdir: Path | None = None,
+    lineage: Lineage = UNSAVED,
+    salt: str | None = None,
+) -> ParsedFile:
+    """Read an export given as a path (rows staged as Parquet in `workdir`, personal data hashed
+    with `salt`) or as bytes (rows returned as tables, personal data as is)."""
+
+    def read(path: Path, scratch: Path, salt: str | None) -> ParsedFile:
+        return _parse_path(path, file, reporting_timezone, scratch, lineage, salt)
+
+    schemas = {ORDERS: ORDERS_SCHEMA, ORDER_LINES: LINES_SCHEMA}
+    return path_or_bytes(data, workdir, read, schemas, salt)
 
 
-def _money(raw: str, column: str) -> float | None:
-    try:
-        value = parse_number(raw, ".")
-    except ValueError as exc:
-        raise CellRejected(column, str(exc), raw) from None
-    return value
-
-
-def parse(data: bytes | Path, file: str, reporting_timezone: str) -> ParsedFile:
-    """Read an export given as bytes or as a path (streamed row by row: bounded memory)."""
-    if isinstance(data, Path):
-        with open_text(data, file) as stream:
-            return _parse_stream(stream, file, reporting_timezone)
-    return _parse_stream(io.StringIO(decode(data, file), newline=""), file, reporting_timezone)
-
-
-def _parse_stream(stream: TextIO, file: str, reporting_timezone: str) -> ParsedFile:
-    zone = ZoneInfo(reporting_timezone)
-    rows = records(stream, ",")
-    first = next(rows, None)
-    if first is None:
+def _parse_path(
+    path: Path,
+    file: str,
+    reporting_timezone: str,
+    workdir: Path,
+    lineage: Lineage,
+    salt: str | None,
+) -> ParsedFile:
+    text, encoding = head_text(path, file)
+    rows = split_rows(text.splitlines()[0], ",") if text.strip() else []
+    if not rows:
         raise FileRefused(file, "the file has no header")
-    header = [h.strip().lstrip("\ufeff") for h in first[1]]
+    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise FileRefused(
@@ -132,120 +156,171 @@ def _parse_stream(stream: TextIO, file: str, reporting_timezone: str) -> ParsedF
             line=1,
         )
     index = {name: i for i, name in enumerate(header)}
+    csv = CsvFile(path, encoding, ",", lines_before=1, width=len(header))
+    columns, checks, layers, windows = _columns_and_checks(index, reporting_timezone)
+    con = native.connect(workdir)
+    load = CsvLoad(con, csv, workdir / "checked")
+    staged = {table: workdir / f"{table}.parquet" for table in (ORDERS, ORDER_LINES)}
+    lineage_columns = native.lineage_sql(lineage)
 
-    def cell(row: list[str], column: str) -> str:
-        position = index.get(column)
-        return row[position].strip() if position is not None and position < len(row) else ""
-
-    orders: dict[str, dict] = {}
-    order_values: dict[str, list] = {f.name: [] for f in LINES_SCHEMA}
-    rejected: list[RejectedRow] = []
-    refused_orders: set[str] = set()
-    read = 0
-    for line, row in rows:
-        if not any(c.strip() for c in row):
-            continue
-        read += 1
-        name = cell(row, "Name")
-        try:
-            if not name:
-                raise CellRejected("Name", "order name is present", "")
-            if name in refused_orders:
-                raise CellRejected("Name", "the order's first row was rejected", name)
-            if name not in orders:
-                orders[name] = _order(row, cell, name, line, zone)
-            order_line = _line(row, cell, name, line, orders[name])
-        except CellRejected as exc:
-            if name and name not in orders:
-                refused_orders.add(name)
-            rejected.append(RejectedRow(line, exc.column, exc.check, exc.value, ",".join(row)))
-            continue
-        for column, values in order_values.items():
-            values.append(order_line[column])
-    for order in orders.values():
-        order["line_items"] = order.pop("_lines", 0)
-    orders_table = pa.table(
-        {f.name: [o.get(f.name) for o in orders.values()] for f in ORDERS_SCHEMA},
-        schema=ORDERS_SCHEMA,
-    )
-    lines_table = pa.table(order_values, schema=LINES_SCHEMA)
-    days = [o["created_at"].date() for o in orders.values()]
+    try:
+        load.check(columns=columns, checks=checks, layers=layers, windows=windows)
+        (out_of_step,) = con.execute(
+            f"select count(*) from {load.rows} where (_problem is null) <> _accepted"
+        ).fetchone()
+        if out_of_step:  # the line numbers were counted over exactly the rows that pass
+            raise RuntimeError(f"{out_of_step} rows accepted by one pass and not the other")
+        for table, schema, where in (
+            (ORDER_LINES, LINES_SCHEMA, "_problem is null"),
+            (ORDERS, ORDERS_SCHEMA, "_order_kept"),
+        ):
+            values = ", ".join(f.name for f in schema if f.name != "_row_number")
+            load.write(
+                f"select {values}, _line as _row_number{hash_columns(PII.get(table, {}), salt)}, "
+                f"{lineage_columns} "
+                f"from {load.rows} where {where}",
+                staged[table],
+            )
+        read, loaded = load.counts()
+        first, last = con.execute(
+            f"select min(created_at)::date, max(created_at)::date from {load.rows} "
+            "where _order_kept"
+        ).fetchone()
+        rejected = load.rejected()
+    except duckdb.Error as exc:
+        raise FileRefused(file, f"cannot be read as a Shopify orders export: {exc}") from exc
+    finally:
+        load.close()
+        con.close()
     return ParsedFile(
         rows_read=read,
-        rows_loaded=lines_table.num_rows,
-        tables={ORDERS: orders_table, ORDER_LINES: lines_table},
+        rows_loaded=loaded,
+        staged=staged,
         rejected=rejected,
-        first_date=min(days) if days else None,
-        last_date=max(days) if days else None,
+        first_date=first,
+        last_date=last,
+        warnings=list(load.warnings),
     )
 
 
-def _order(row, cell, name: str, line: int, zone: ZoneInfo) -> dict:
-    status = cell(row, "Financial Status").lower()
-    if status not in FINANCIAL_STATUSES:
-        raise CellRejected(
-            "Financial Status", "one of " + ", ".join(sorted(FINANCIAL_STATUSES)), status
-        )
-    created = _timestamp(cell(row, "Created at"), "Created at", zone)
-    if created is None:
-        raise CellRejected("Created at", "the order's first row has its creation time", "")
-    paid = _timestamp(cell(row, "Paid at"), "Paid at", zone)
-    cancelled = _timestamp(cell(row, "Cancelled at"), "Cancelled at", zone)
-    money = {column: _money(cell(row, column), column) for column in _MONEY}
-    if money["Total"] is None:
-        raise CellRejected("Total", "the order's first row has its total", "")
-    for column, value in money.items():
-        if value is not None and value < 0:
-            raise CellRejected(column, f"{column} >= 0", cell(row, column))
-    return {
-        "order_name": name,
-        "order_id": cell(row, "Id") or None,
-        "email": cell(row, "Email") or None,
-        "financial_status": status,
-        "fulfillment_status": cell(row, "Fulfillment Status").lower() or None,
-        "currency": cell(row, "Currency").upper() or None,
-        "subtotal": money["Subtotal"],
-        "shipping": money["Shipping"],
-        "taxes": money["Taxes"],
-        "total": money["Total"],
-        "discount_code": cell(row, "Discount Code") or None,
-        "discount_amount": money["Discount Amount"],
-        "refunded_amount": money["Refunded Amount"],
-        "created_at": created[0],
-        "created_at_utc": created[1],
-        "paid_at": paid[0] if paid else None,
-        "cancelled_at": cancelled[0] if cancelled else None,
-        "source_name": cell(row, "Source") or None,
-        "billing_name": cell(row, "Billing Name") or None,
-        "billing_street": cell(row, "Billing Street") or None,
-        "billing_city": cell(row, "Billing City") or None,
-        "billing_zip": cell(row, "Billing Zip").lstrip("'") or None,
-        "billing_country": cell(row, "Billing Country") or None,
-        "phone": cell(row, "Phone") or cell(row, "Billing Phone") or None,
-        "_row_number": line,
-    }
+def _bad(column: str) -> str:
+    """The name of the flag set when a numeric cell is not a number."""
+    return "_bad_" + column.lower().replace(" ", "_")
 
 
-def _line(row, cell, name: str, line: int, order: dict) -> dict:
-    raw_quantity = cell(row, "Lineitem quantity")
-    try:
-        quantity = parse_number(raw_quantity, ".")
-    except ValueError:
-        raise CellRejected("Lineitem quantity", "is a whole number", raw_quantity) from None
-    if quantity is None or quantity != int(quantity) or quantity < 0:
-        raise CellRejected("Lineitem quantity", "is a whole number >= 0", raw_quantity)
-    price = _money(cell(row, "Lineitem price"), "Lineitem price")
-    if price is not None and price < 0:
-        raise CellRejected("Lineitem price", "Lineitem price >= 0", cell(row, "Lineitem price"))
-    order_lines = order.setdefault("_lines", 0) + 1
-    order["_lines"] = order_lines
-    return {
-        "order_name": name,
-        "line_number": order_lines,
-        "quantity": int(quantity),
-        "item_name": cell(row, "Lineitem name") or None,
-        "price": price,
-        "sku": cell(row, "Lineitem sku") or None,
-        "discount": _money(cell(row, "Lineitem discount"), "Lineitem discount"),
-        "_row_number": line,
-    }
+def _columns_and_checks(
+    index: dict[str, int], reporting_timezone: str
+) -> tuple[list[Column], list[Check], tuple[Layer, ...], tuple[Layer, ...]]:
+    def cell(column: str) -> str:
+        return f"c{index[column]}" if column in index else "cast(null as varchar)"
+
+    def raw(column: str) -> str:
+        return f"trim(coalesce({cell(column)}, ''))"
+
+    # Layer 1: each cell parsed once, and which row is an order's first.
+    parsed = [("_name", raw("Name")), ("_status", f"lower({raw('Financial Status')})")]
+    parsed += [(f"_{n}", f"try_strptime({raw(c)}, '{_TIMESTAMP}')") for n, c in _TIMES.items()]
+    parsed += [(f"_{n}", v.number(cell(c), ".")) for n, c in _MONEY.items()]
+    parsed += [
+        ("_quantity", v.number(cell("Lineitem quantity"), ".")),
+        ("_price", v.number(cell("Lineitem price"), ".")),
+        ("_line_discount", v.number(cell("Lineitem discount"), ".")),
+    ]
+    numeric = [*_MONEY.values(), "Lineitem quantity", "Lineitem price", "Lineitem discount"]
+    parsed += [(_bad(c), f"not {v.is_number_or_empty(cell(c), '.')}") for c in numeric]
+    number_check = "is a number (1,234.56)"
+    timestamp_check = "timestamp like 2026-09-01 18:25:25 +0200"
+    statuses = sorted(FINANCIAL_STATUSES)
+    # Checks of the order's own fields, made on its first row only.
+    order_checks = [
+        Check(
+            f"_status not in ({', '.join(v.quote(s) for s in statuses)})",
+            "Financial Status",
+            f"one of {', '.join(statuses)}",
+            "_status",
+        ),
+        Check(
+            f"{raw('Created at')} = ''",
+            "Created at",
+            "the order's first row has its creation time",
+            "''",
+        ),
+        *(
+            Check(f"{raw(c)} <> '' and _{n} is null", c, timestamp_check, raw(c))
+            for n, c in _TIMES.items()
+        ),
+        *(Check(_bad(c), c, number_check, raw(c)) for c in _MONEY.values()),
+        Check("_total is null", "Total", "the order's first row has its total", "''"),
+        *(Check(f"_{n} < 0", c, f"{c} >= 0", raw(c)) for n, c in _MONEY.items()),
+    ]
+    # A check that yields null (a missing optional column) has not failed, as in the checks below.
+    order_bad = " or ".join(f"coalesce({c.failed}, false)" for c in order_checks)
+    quantity, price, discount = "Lineitem quantity", "Lineitem price", "Lineitem discount"
+    line_checks = [
+        Check(_bad(quantity), quantity, "is a whole number", raw(quantity)),
+        Check(
+            "_quantity is null or _quantity <> floor(_quantity) or _quantity < 0",
+            quantity,
+            "is a whole number >= 0",
+            raw(quantity),
+        ),
+        Check(_bad(price), price, number_check, raw(price)),
+        Check("_price < 0", price, f"{price} >= 0", raw(price)),
+        Check(_bad(discount), discount, number_check, raw(discount)),
+    ]
+    line_bad = " or ".join(f"coalesce({c.failed}, false)" for c in line_checks)
+    # Computed on the order-number and amount columns only, before the rows are typed: which
+    # row opens an order, whether that order is kept, and each accepted line's number.
+    order = "(partition by _name order by _rn rows between unbounded preceding and {})"
+    windows = (
+        [("_opens_bad", f"_name = '' or ({order_bad})"), ("_line_bad", f"({line_bad})")],
+        [
+            ("_first", f"row_number() over {order.format('current row')} = 1"),
+            ("_order_refused", f"first_value(_opens_bad) over {order.format('current row')}"),
+        ],
+        [
+            ("_order_kept", "_first and not _order_refused"),
+            ("_accepted", "not _order_refused and not _line_bad"),
+        ],
+        [
+            ("_line_number", f"sum(_accepted::int) over {order.format('current row')}"),
+            ("_line_items", f"sum(_accepted::int) over {order.format('unbounded following')}"),
+        ],
+    )
+    checks = [
+        Check("_name = ''", "Name", "order name is present", "''"),
+        Check(
+            "not _first and _order_refused", "Name", "the order's first row was rejected", "_name"
+        ),
+        *(Check(f"_first and ({c.failed})", c.column, c.check, c.value) for c in order_checks),
+        *line_checks,
+    ]
+
+    def local(name: str) -> str:
+        return v.in_zone(f"_{name}", reporting_timezone)
+
+    phone = f"coalesce({v.text(cell('Phone'))}, {v.text(cell('Billing Phone'))})"
+    zip_code = f"nullif(ltrim({raw('Billing Zip')}, ''''), '')"  # Excel's leading quote
+    columns = [
+        Column("order_name", "varchar", "_name"),
+        *(Column(n, "varchar", v.text(cell(c))) for n, c in _ORDER_TEXTS.items()),
+        Column("financial_status", "varchar", "_status"),
+        Column("fulfillment_status", "varchar", f"nullif(lower({raw('Fulfillment Status')}), '')"),
+        Column("currency", "varchar", f"nullif(upper({raw('Currency')}), '')"),
+        *(Column(n, "double", f"_{n}") for n in _MONEY),
+        Column("created_at", "timestamp", local("created_at")),
+        Column("created_at_utc", "timestamp", v.in_zone("_created_at", "UTC")),
+        Column("paid_at", "timestamp", local("paid_at")),
+        Column("cancelled_at", "timestamp", local("cancelled_at")),
+        Column("billing_zip", "varchar", zip_code),
+        Column("phone", "varchar", phone),
+        Column("quantity", "bigint", "_quantity"),
+        Column("price", "double", "_price"),
+        Column("discount", "double", "_line_discount"),
+        *(Column(n, "varchar", v.text(cell(c))) for n, c in _LINE_TEXTS.items()),
+        Column("_order_kept", "boolean", "_order_kept"),
+        Column("_accepted", "boolean", "_accepted"),
+        Column("line_number", "bigint", "_line_number"),
+        Column("line_items", "bigint", "_line_items"),
+    ]
+    return columns, checks, (parsed,), windows

@@ -9,7 +9,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipelines.ingest import ga4, google_ads, search_console, shopify, surveys, zendesk
-from pipelines.ingest.options import IngestOptions
+from pipelines.ingest.errors import FileRefused
+from pipelines.ingest.options import IngestOptions, require_salt
 from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.raw_store import RAW_META_SCHEMAS, with_lineage
 
@@ -41,25 +42,49 @@ def _read_search_console(path: Path, lineage: Lineage, options: IngestOptions, w
 
 
 def _read_ga4(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path):
+    size = path.stat().st_size
+    if size > ga4.MAX_BYTES:  # read whole in Python: refuse what cannot be a report download
+        raise FileRefused(
+            lineage.source_file,
+            f"{size / 2**20:,.0f} MB is far larger than a GA4 report download (one row per day "
+            f"and channel: a year is about 1 MB); the limit is {ga4.MAX_BYTES // 2**20} MB. "
+            "Download the report again, or per month",
+        )
     return ga4.parse(path.read_bytes(), lineage.source_file)
 
 
 def _read_orders(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path):
-    return shopify.parse(path, lineage.source_file, options.reporting_timezone)
+    return shopify.parse(
+        path,
+        lineage.source_file,
+        options.reporting_timezone,
+        workdir=workdir,
+        lineage=lineage,
+        salt=require_salt(options),
+    )
 
 
 def _read_tickets(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path):
     return zendesk.parse(
-        path.read_bytes(),
+        path,
         lineage.source_file,
         options.support_tickets.account_timezone,
         options.reporting_timezone,
+        workdir=workdir,
+        lineage=lineage,
+        salt=require_salt(options),
     )
 
 
 def _read_surveys(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path):
     return surveys.parse(
-        path.read_bytes(), lineage.source_file, options.surveys, options.reporting_timezone
+        path,
+        lineage.source_file,
+        options.surveys,
+        options.reporting_timezone,
+        workdir=workdir,
+        lineage=lineage,
+        salt=require_salt(options),
     )
 
 

@@ -3,19 +3,27 @@
 Row 1 holds the metadata columns and the question texts, row 2 `Response`, `Open-Ended Response`
 or an option text under each question. Which question is NPS and which is CSAT is configured by
 text match (config/ingestion.yml), never hard-coded: question texts are free text in any language.
+
+Python reads the two header rows; DuckDB types and checks the answers (any file size, bounded
+memory).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-from zoneinfo import ZoneInfo
+import io
+from pathlib import Path
 
 import pyarrow as pa
 
-from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
+from pipelines.ingest import sql_values as v
+from pipelines.ingest.errors import FileRefused
+from pipelines.ingest.native import Check, Column
+from pipelines.ingest.native_csv import UNSAVED, CsvFile, TableSpec, path_or_bytes, read_table
 from pipelines.ingest.options import SurveyOptions
-from pipelines.ingest.parsed import ParsedFile
-from pipelines.ingest.text_files import decode, physical_line_numbers, split_rows
+from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.text_files import head_text
 
 SOURCE = "surveys"
 TABLE = "survey_responses"
@@ -78,15 +86,48 @@ def _find_question(header: list[str], patterns: list[str], what: str, file: str)
     return matches[0]
 
 
-def parse(data: bytes, file: str, options: SurveyOptions, reporting_timezone: str) -> ParsedFile:
-    survey_zone, reporting_zone = ZoneInfo(options.timezone), ZoneInfo(reporting_timezone)
-    text = decode(data, file)
-    rows = split_rows(text, ",")
-    lines = physical_line_numbers(text, ",")
-    if len(rows) < 2:
+def parse(
+    data: bytes | Path,
+    file: str,
+    options: SurveyOptions,
+    reporting_timezone: str,
+    *,
+    workdir: Path | None = None,
+    lineage: Lineage = UNSAVED,
+    salt: str | None = None,
+) -> ParsedFile:
+    """Read an export given as a path (rows staged as Parquet in `workdir`, personal data hashed
+    with `salt`) or as bytes (rows returned as a table, personal data as is)."""
+
+    def read(path: Path, scratch: Path, salt: str | None) -> ParsedFile:
+        return _parse_path(path, file, options, reporting_timezone, scratch, lineage, salt)
+
+    return path_or_bytes(data, workdir, read, {TABLE: SCHEMA}, salt)
+
+
+def _header_rows(text: str) -> tuple[list[str], list[str], int]:
+    """The two header rows and the number of physical lines they take."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = [row for _, row in zip(range(2), reader, strict=False)]
+    first, second = [*rows, [], []][:2]
+    return first, second, reader.line_num
+
+
+def _parse_path(
+    path: Path,
+    file: str,
+    options: SurveyOptions,
+    reporting_timezone: str,
+    workdir: Path,
+    lineage: Lineage,
+    salt: str | None,
+) -> ParsedFile:
+    text, encoding = head_text(path, file)
+    first, second, header_lines = _header_rows(text)
+    if not second:
         raise FileRefused(file, "expected two header rows (questions, then answer types)")
-    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
-    subheader = [h.strip() for h in rows[1]]
+    header = [h.strip().lstrip("\ufeff") for h in first]
+    subheader = [h.strip() for h in second]
     if "respondent id" not in {h.lower() for h in header}:
         raise FileRefused(file, "not a survey export: no 'Respondent ID' column", line=1)
     if not any(s in {"Response", "Open-Ended Response"} for s in subheader):
@@ -96,93 +137,122 @@ def parse(data: bytes, file: str, options: SurveyOptions, reporting_timezone: st
     metadata = {METADATA[h.lower()]: i for i, h in enumerate(header) if h.lower() in METADATA}
     nps = _find_question(header, options.nps_question, "NPS", file)
     csat = _find_question(header, options.csat_question, "CSAT", file)
-    labels = {k.lower(): v for k, v in options.csat_labels.items()}
-
-    values: dict[str, list] = {f.name: [] for f in SCHEMA}
-    rejected: list[RejectedRow] = []
-    seen: dict[str, int] = {}
-    read = 0
-    for i, row in enumerate(rows[2:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        read += 1
-        line = lines[i]
-
-        def cell(position: int | None, row: list[str] = row) -> str:
-            return row[position].strip() if position is not None and position < len(row) else ""
-
-        try:
-            record = {name: cell(position) or None for name, position in metadata.items()}
-            respondent = record.get("respondent_id") or ""
-            if not respondent.isdigit():
-                raise CellRejected(
-                    "Respondent ID",
-                    "a whole number (an Excel re-save may have turned it into scientific notation)",
-                    respondent,
-                )
-            if respondent in seen:
-                raise CellRejected(
-                    "Respondent ID",
-                    f"unique in the file (also on line {seen[respondent]})",
-                    respondent,
-                )
-            for column in ("started_at", "ended_at"):
-                raw = record.get(column)
-                if raw:
-                    try:
-                        local = dt.datetime.strptime(raw, options.date_format)
-                    except ValueError:
-                        raise CellRejected(
-                            header[metadata[column]],
-                            f"date like "
-                            f"{dt.datetime(2026, 9, 2, 14, 51, 35).strftime(options.date_format)}",
-                            raw,
-                        ) from None
-                    record[column] = (
-                        local.replace(tzinfo=survey_zone).astimezone(reporting_zone)
-                    ).replace(tzinfo=None)
-            raw_nps = cell(nps)
-            score = None
-            if raw_nps:
-                if not raw_nps.isdigit() or not 0 <= int(raw_nps) <= 10:
-                    raise CellRejected(header[nps], "NPS answer is a whole number 0-10", raw_nps)
-                score = int(raw_nps)
-            raw_csat = cell(csat)
-            csat_score = None
-            if raw_csat:
-                if raw_csat.isdigit():
-                    csat_score = int(raw_csat)
-                elif raw_csat.lower() in labels:
-                    csat_score = labels[raw_csat.lower()]
-                else:
-                    raise CellRejected(
-                        header[csat],
-                        "a CSAT answer 1-5 or a label configured in surveys.csat_labels",
-                        raw_csat,
-                    )
-                if not 1 <= csat_score <= 5:
-                    raise CellRejected(header[csat], "CSAT answer between 1 and 5", raw_csat)
-        except CellRejected as exc:
-            rejected.append(RejectedRow(line, exc.column, exc.check, exc.value, ",".join(row)))
-            continue
-        seen[respondent] = line
-        record.update(
-            nps_question=header[nps],
-            nps_score=score,
-            csat_question=header[csat],
-            csat_answer=raw_csat or None,
-            csat_score=csat_score,
-            _row_number=line,
-        )
-        for name in values:
-            values[name].append(record.get(name))
-    table = pa.table(values, schema=SCHEMA)
-    days = [d.date() for d in values["ended_at"] if d is not None]
-    return ParsedFile(
-        rows_read=read,
-        rows_loaded=table.num_rows,
-        tables={TABLE: table},
-        rejected=rejected,
-        first_date=min(days) if days else None,
-        last_date=max(days) if days else None,
+    width = max(len(header), len(subheader))
+    csv_file = CsvFile(path, encoding, ",", header_lines, width, records_before=2)
+    columns, checks, windows = _columns_and_checks(
+        header, metadata, nps, csat, options, reporting_timezone
     )
+    table = TableSpec(
+        TABLE,
+        SCHEMA,
+        PII[TABLE],
+        columns,
+        checks,
+        windows=windows,
+        date_column="ended_at",
+        what="a survey export",
+    )
+    parsed, _ = read_table(csv_file, table, name=file, workdir=workdir, lineage=lineage, salt=salt)
+    return parsed
+
+
+def _columns_and_checks(
+    header: list[str],
+    metadata: dict[str, int],
+    nps: int,
+    csat: int,
+    options: SurveyOptions,
+    reporting_timezone: str,
+):
+    def cell(position: int | None) -> str:
+        return f"c{position}" if position is not None else "cast(null as varchar)"
+
+    def raw(position: int | None) -> str:
+        return f"trim(coalesce({cell(position)}, ''))"
+
+    respondent = raw(metadata.get("respondent_id"))
+    labels = {k.lower(): n for k, n in options.csat_labels.items()}
+    label_score = (
+        "case lower("
+        + raw(csat)
+        + ") "
+        + " ".join(f"when {v.quote(k)} then {n}" for k, n in labels.items())
+        + " end"
+        if labels
+        else "cast(null as integer)"
+    )
+    csat_score = (
+        f"case when regexp_matches({raw(csat)}, '^\\d+$') then try_cast({raw(csat)} as bigint) "
+        f"else {label_score} end"
+    )
+    example = dt.datetime(2026, 9, 2, 14, 51, 35).strftime(options.date_format)
+    checks = [
+        Check(
+            f"not regexp_matches({respondent}, '^\\d+$')",
+            header[metadata["respondent_id"]] if "respondent_id" in metadata else "Respondent ID",
+            "a whole number (an Excel re-save may have turned it into scientific notation)",
+            respondent,
+        )
+    ]
+    times = {}
+    for column in ("started_at", "ended_at"):
+        position = metadata.get(column)  # the metadata columns are optional
+        naive = f"try_strptime({raw(position)}, {v.quote(options.date_format)})"
+        times[column] = v.in_zone(v.local_to_instant(naive, options.timezone), reporting_timezone)
+        if position is not None:
+            checks.append(
+                Check(
+                    f"{raw(position)} <> '' and {naive} is null",
+                    header[position],
+                    f"date like {example}",
+                    raw(position),
+                )
+            )
+    checks += [
+        Check(
+            f"{raw(nps)} <> '' and not coalesce(regexp_matches({raw(nps)}, '^\\d+$') "
+            f"and try_cast({raw(nps)} as bigint) between 0 and 10, false)",
+            header[nps],
+            "NPS answer is a whole number 0-10",
+            raw(nps),
+        ),
+        Check(
+            f"{raw(csat)} <> '' and ({csat_score}) is null",
+            header[csat],
+            "a CSAT answer 1-5 or a label configured in surveys.csat_labels",
+            raw(csat),
+        ),
+        Check(
+            f"{raw(csat)} <> '' and ({csat_score}) not between 1 and 5",
+            header[csat],
+            "CSAT answer between 1 and 5",
+            raw(csat),
+        ),
+        Check(
+            "_respondent_seen > 1",
+            header[metadata["respondent_id"]] if "respondent_id" in metadata else "Respondent ID",
+            "unique in the file (an earlier row has the same respondent)",
+            respondent,
+        ),
+    ]
+    windows = (
+        [("_respondent_seen", f"row_number() over (partition by {respondent} order by _rn)")],
+    )
+    columns = [
+        *(
+            Column(name, "varchar", v.text(cell(metadata.get(name))))
+            for name in ("respondent_id", "collector_id", "ip_address", "email")
+        ),
+        *(
+            Column(name, "varchar", v.text(cell(metadata.get(name))))
+            for name in ("first_name", "last_name", "custom_data")
+        ),
+        Column("started_at", "timestamp", times["started_at"]),
+        Column("ended_at", "timestamp", times["ended_at"]),
+        Column("nps_question", "varchar", v.quote(header[nps])),
+        Column("nps_score", "bigint", f"try_cast(nullif({raw(nps)}, '') as bigint)"),
+        Column("csat_question", "varchar", v.quote(header[csat])),
+        Column("csat_answer", "varchar", f"nullif({raw(csat)}, '')"),
+        Column("csat_score", "bigint", f"case when {raw(csat)} <> '' then {csat_score} end"),
+    ]
+    return columns, checks, windows

@@ -6,10 +6,9 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 from pipelines.ingest.errors import FileRefused
 
@@ -43,37 +42,16 @@ def decode(data: bytes, file: str) -> str:
         ) from exc
 
 
-def open_text(path: Path, file: str) -> TextIO:
-    """Open a (possibly large) export as a text stream, after the same checks as `decode`."""
+def head_text(path: Path, file: str) -> tuple[str, str]:
+    """The first 64 KiB of an export as text (whole lines), and its encoding for DuckDB."""
     with path.open("rb") as handle:
-        head = handle.read(4096)
-    if not head:
-        raise FileRefused(file, "the file is empty (0 bytes); download the export again")
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return path.open("r", encoding="utf-16", newline="")
-    if head.startswith(b"PK\x03\x04"):
-        raise FileRefused(
-            file, "this is a zip archive, not a CSV file; unzip it or use its source folder"
-        )
-    if b"\x00" in head:
-        raise FileRefused(file, "this looks like a binary file, not a CSV export")
-    return path.open("r", encoding="utf-8-sig", newline="")
-
-
-def records(stream: TextIO, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, cells) of every CSV record, streamed; bad bytes refuse the file."""
-    reader = csv.reader(stream, delimiter=delimiter)
-    previous_end = 0
-    try:
-        for row in reader:
-            yield previous_end + 1, row
-            previous_end = reader.line_num
-    except UnicodeDecodeError as exc:
-        raise FileRefused(
-            getattr(stream, "name", "file"),
-            f"not valid text after line {previous_end} ({exc.reason}); save the export as UTF-8",
-            line=previous_end + 1,
-        ) from exc
+        head = handle.read(65536)
+    encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+    if encoding == "utf-16":
+        head = head[: len(head) - len(head) % 2]
+    elif len(head) == 65536:
+        head = head[: head.rfind(b"\n") + 1] or head
+    return decode(head, file), encoding
 
 
 def split_rows(text: str, delimiter: str) -> list[list[str]]:

@@ -3,19 +3,29 @@
 `First reply time in minutes` counts calendar minutes and is empty while a ticket has no reply.
 Excel re-saves turn ids into `1.03006E+13` (refused per row: the digits are lost) and dates into
 `dd-mm-yyyy hh:mm` (unambiguous, so repaired with a warning).
+
+Python reads the header; DuckDB types and checks the rows (any file size, bounded memory).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from zoneinfo import ZoneInfo
+from pathlib import Path
 
 import pyarrow as pa
 
-from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
-from pipelines.ingest.parsed import ParsedFile
-from pipelines.ingest.text_files import decode, parse_number, physical_line_numbers, split_rows
+from pipelines.ingest import sql_values as v
+from pipelines.ingest.errors import FileRefused
+from pipelines.ingest.native import Check, Column
+from pipelines.ingest.native_csv import (
+    UNSAVED,
+    CsvFile,
+    Layer,
+    TableSpec,
+    path_or_bytes,
+    read_table,
+)
+from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.text_files import head_text, split_rows
 
 SOURCE = "support_tickets"
 TABLE = "support_tickets"
@@ -46,44 +56,57 @@ SCHEMA = pa.schema(
 )
 PII = {TABLE: {"requester_name": "name", "requester_email": "email"}}
 REQUIRED = ("Id", "Status", "Created at", "First reply time in minutes")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$")
-_EXCEL_DATE = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4}) (\d{1,2}):(\d{2})$")
-_SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?[eE]\+?\d+$")
+_ISO = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$"
+_EXCEL_DATE = r"^\d{1,2}-\d{1,2}-\d{4} \d{1,2}:\d{2}$"
+_TIMES = {"created_at": "Created at", "updated_at": "Updated at", "solved_at": "Solved at"}
+_NUMBERS = {
+    "replies": ("Replies", True),
+    "first_reply_minutes": ("First reply time in minutes", False),
+    "first_reply_minutes_business": ("First reply time in minutes within business hours", False),
+    "full_resolution_minutes": ("Full resolution time in minutes", False),
+}
+_TEXTS = {
+    "requester_name": "Requester",
+    "requester_email": "Requester email",
+    "group_name": "Group",
+    "subject": "Subject",
+    "via": "Via",
+    "ticket_type": "Ticket type",
+}  # the columns kept as text, as they are
 
 
-def _local(
-    raw: str, column: str, account: ZoneInfo, reporting: ZoneInfo, repaired: list[str]
-) -> tuple[dt.datetime, dt.datetime] | None:
-    """(reporting-zone local time, UTC), both naive, from an account-zone local time."""
-    raw = raw.strip()
-    if not raw:
-        return None
-    if _ISO.match(raw):
-        naive = dt.datetime.fromisoformat(raw.replace("T", " "))
-    else:
-        excel = _EXCEL_DATE.match(raw)
-        if not excel:
-            raise CellRejected(column, "timestamp like 2026-09-01 12:33:30", raw)
-        day, month, year, hour, minute = (int(g) for g in excel.groups())
-        try:
-            naive = dt.datetime(year, month, day, hour, minute)
-        except ValueError:
-            raise CellRejected(column, "a real date and time", raw) from None
-        repaired.append(column)
-    moment = naive.replace(tzinfo=account)
-    return (
-        moment.astimezone(reporting).replace(tzinfo=None),
-        moment.astimezone(dt.UTC).replace(tzinfo=None),
-    )
+def parse(
+    data: bytes | Path,
+    file: str,
+    account_timezone: str,
+    reporting_timezone: str,
+    *,
+    workdir: Path | None = None,
+    lineage: Lineage = UNSAVED,
+    salt: str | None = None,
+) -> ParsedFile:
+    """Read an export given as a path (rows staged as Parquet in `workdir`, personal data hashed
+    with `salt`) or as bytes (rows returned as a table, personal data as is)."""
+
+    def read(path: Path, scratch: Path, salt: str | None) -> ParsedFile:
+        return _parse_path(path, file, account_timezone, reporting_timezone, scratch, lineage, salt)
+
+    return path_or_bytes(data, workdir, read, {TABLE: SCHEMA}, salt)
 
 
-def parse(data: bytes, file: str, account_timezone: str, reporting_timezone: str) -> ParsedFile:
-    account, reporting = ZoneInfo(account_timezone), ZoneInfo(reporting_timezone)
-    text = decode(data, file)
+def _parse_path(
+    path: Path,
+    file: str,
+    account_timezone: str,
+    reporting_timezone: str,
+    workdir: Path,
+    lineage: Lineage,
+    salt: str | None,
+) -> ParsedFile:
+    text, encoding = head_text(path, file)
     first_line = text.splitlines()[0] if text else ""
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    rows = split_rows(text, delimiter)
-    lines = physical_line_numbers(text, delimiter)
+    rows = split_rows(first_line, delimiter)
     header = [h.strip().lstrip("\ufeff") for h in rows[0]] if rows else []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
@@ -91,121 +114,165 @@ def parse(data: bytes, file: str, account_timezone: str, reporting_timezone: str
             file, f"not a Zendesk ticket export: column(s) missing: {', '.join(missing)}", line=1
         )
     index = {name: i for i, name in enumerate(header)}
-
-    def cell(row: list[str], column: str) -> str:
-        position = index.get(column)
-        return row[position].strip() if position is not None and position < len(row) else ""
-
-    values: dict[str, list] = {f.name: [] for f in SCHEMA}
-    rejected: list[RejectedRow] = []
-    repaired: list[str] = []
-    seen: dict[int, int] = {}
-    read = 0
-    for i, row in enumerate(rows[1:], start=1):
-        if not any(c.strip() for c in row):
-            continue
-        read += 1
-        line = lines[i]
-        try:
-            record = _record(row, cell, account, reporting, repaired)
-            if record["ticket_id"] in seen:
-                raise CellRejected(
-                    "Id",
-                    f"unique in the file (also on line {seen[record['ticket_id']]})",
-                    str(record["ticket_id"]),
-                )
-        except CellRejected as exc:
-            rejected.append(
-                RejectedRow(line, exc.column, exc.check, exc.value, delimiter.join(row))
-            )
-            continue
-        seen[record["ticket_id"]] = line
-        record["_row_number"] = line
-        for name in values:
-            values[name].append(record.get(name))
-    table = pa.table(values, schema=SCHEMA)
-    days = [c.date() for c in values["created_at"]]
-    warnings = []
+    columns, checks, layers, windows = _columns_and_checks(
+        index, account_timezone, reporting_timezone
+    )
+    table = TableSpec(
+        TABLE,
+        SCHEMA,
+        PII[TABLE],
+        columns,
+        checks,
+        layers,
+        windows,
+        date_column="created_at",
+        what="a Zendesk ticket export",
+    )
+    csv = CsvFile(path, encoding, delimiter, lines_before=1, width=len(header))
+    parsed, repaired = read_table(
+        csv, table, name=file, workdir=workdir, lineage=lineage, salt=salt, extra="sum(_repaired)"
+    )
     if repaired:
-        warnings.append(
-            f"{len(repaired)} Excel-style dates (dd-mm-yyyy hh:mm) were read as day-month-year; "
+        parsed.warnings.append(
+            f"{repaired} Excel-style dates (dd-mm-yyyy hh:mm) were read as day-month-year; "
             "export from Zendesk again to keep the seconds"
         )
-    return ParsedFile(
-        rows_read=read,
-        rows_loaded=table.num_rows,
-        tables={TABLE: table},
-        rejected=rejected,
-        first_date=min(days) if days else None,
-        last_date=max(days) if days else None,
-        warnings=warnings,
+    return parsed
+
+
+def _columns_and_checks(
+    index: dict[str, int], account_timezone: str, reporting_timezone: str
+) -> tuple[list[Column], list[Check], tuple[Layer, ...], tuple[Layer, ...]]:
+    def cell(column: str) -> str:
+        return f"c{index[column]}" if column in index else "cast(null as varchar)"
+
+    def raw(column: str) -> str:
+        return f"trim(coalesce({cell(column)}, ''))"
+
+    # Layer 1: each cell parsed once.
+    parsed = [
+        ("_id", v.number(cell("Id"), ".", percent=False)),
+        ("_status", f"lower({raw('Status')})"),
+    ]
+    for name, column in _TIMES.items():
+        parsed.append(
+            (
+                f"_{name}_naive",
+                f"case when regexp_matches({raw(column)}, '{_ISO}') "
+                f"then try_cast(replace({raw(column)}, 'T', ' ') as timestamp) "
+                f"when regexp_matches({raw(column)}, '{_EXCEL_DATE}') "
+                f"then try_strptime({raw(column)}, '%d-%m-%Y %H:%M') end",
+            )
+        )
+    for name, (column, _) in _NUMBERS.items():
+        parsed.append((f"_{name}", v.number(cell(column), ".", percent=False)))
+    repaired = " + ".join(
+        f"cast(regexp_matches({raw(column)}, '{_EXCEL_DATE}') as integer)"
+        for column in _TIMES.values()
+    )
+    parsed.append(("_repaired", repaired))
+    # Layer 2: instants (a time zone conversion each).
+    instants = [
+        (f"_{name}_instant", v.local_to_instant(f"_{name}_naive", account_timezone))
+        for name in _TIMES
+    ]
+    layers = (parsed, instants)
+    windows = ([("_id_seen", "row_number() over (partition by _id order by _rn)")],)
+
+    scientific = (
+        "a plain number (Excel turned it into scientific notation; the digits are lost, export "
+        "again)"
+    )
+    checks = [
+        Check(v.is_scientific(cell("Id")), "Id", scientific, raw("Id")),
+        Check(f"not {v.is_number_or_empty(cell('Id'), '.')}", "Id", "is a whole number", raw("Id")),
+        Check("_id is null", "Id", "ticket id is present", "''"),
+        Check("_id < 0", "Id", "Id >= 0", raw("Id")),
+        Check("_id <> floor(_id)", "Id", "is a whole number", raw("Id")),
+        Check(
+            f"_status not in ({', '.join(v.quote(s) for s in sorted(STATUSES))})",
+            "Status",
+            "one of New, Open, Pending, On-hold, Solved, Closed",
+            "_status",
+        ),
+    ]
+    for name, column in _TIMES.items():
+        checks += [
+            Check(
+                f"{raw(column)} <> '' and not regexp_matches({raw(column)}, '{_ISO}') "
+                f"and not regexp_matches({raw(column)}, '{_EXCEL_DATE}')",
+                column,
+                "timestamp like 2026-09-01 12:33:30",
+                raw(column),
+            ),
+            Check(
+                f"{raw(column)} <> '' and _{name}_naive is null",
+                column,
+                "a real date and time",
+                raw(column),
+            ),
+        ]
+        if name == "created_at":
+            checks.append(Check(f"{raw(column)} = ''", column, "creation time is present", "''"))
+    satisfaction = f"lower({raw('Satisfaction Score')})"
+    checks.append(
+        Check(
+            f"{satisfaction} <> '' and {satisfaction} not in "
+            f"({', '.join(v.quote(s) for s in sorted(SATISFACTION))})",
+            "Satisfaction Score",
+            "one of Not Offered, Offered, Good, Bad",
+            raw("Satisfaction Score"),
+        )
+    )
+    for name, (column, whole) in _NUMBERS.items():
+        checks.append(
+            Check(
+                v.is_scientific(cell(column)),
+                column,
+                scientific,
+                raw(column),
+            )
+        )
+        checks.append(
+            Check(
+                f"not {v.is_number_or_empty(cell(column), '.')}",
+                column,
+                "is a number (1,234.5)",
+                raw(column),
+            )
+        )
+        checks.append(Check(f"_{name} < 0", column, f"{column} >= 0", raw(column)))
+        if whole:
+            checks.append(
+                Check(f"_{name} <> floor(_{name})", column, "is a whole number", raw(column))
+            )
+    checks.append(
+        Check(
+            "_id_seen > 1",
+            "Id",
+            "ticket id is unique in the file (an earlier row has it)",
+            raw("Id"),
+        )
     )
 
+    def local(name: str) -> str:
+        return v.in_zone(f"_{name}_instant", reporting_timezone)
 
-def _number(raw: str, column: str, *, whole: bool = False) -> float | int | None:
-    if _SCIENTIFIC.match(raw):
-        raise CellRejected(
-            column,
-            "a plain number (Excel turned it into scientific notation; the "
-            "digits are lost, export again)",
-            raw,
-        )
-    try:
-        value = parse_number(raw, ".")
-    except ValueError as exc:
-        raise CellRejected(column, str(exc), raw) from None
-    if value is None:
-        return None
-    if value < 0:
-        raise CellRejected(column, f"{column} >= 0", raw)
-    if whole:
-        if value != int(value):
-            raise CellRejected(column, "is a whole number", raw)
-        return int(value)
-    return value
-
-
-def _record(row, cell, account, reporting, repaired) -> dict:
-    ticket_id = _number(cell(row, "Id"), "Id", whole=True)
-    if ticket_id is None:
-        raise CellRejected("Id", "ticket id is present", "")
-    status = cell(row, "Status").lower()
-    if status not in STATUSES:
-        raise CellRejected("Status", "one of New, Open, Pending, On-hold, Solved, Closed", status)
-    created = _local(cell(row, "Created at"), "Created at", account, reporting, repaired)
-    if created is None:
-        raise CellRejected("Created at", "creation time is present", "")
-    updated = _local(cell(row, "Updated at"), "Updated at", account, reporting, repaired)
-    solved = _local(cell(row, "Solved at"), "Solved at", account, reporting, repaired)
-    satisfaction = cell(row, "Satisfaction Score")
-    if satisfaction and satisfaction.lower() not in SATISFACTION:
-        raise CellRejected(
-            "Satisfaction Score", "one of Not Offered, Offered, Good, Bad", satisfaction
-        )
-    return {
-        "ticket_id": ticket_id,
-        "requester_name": cell(row, "Requester") or None,
-        "requester_email": cell(row, "Requester email") or None,
-        "group_name": cell(row, "Group") or None,
-        "subject": cell(row, "Subject") or None,
-        "status": "hold" if status == "on-hold" else status,
-        "priority": cell(row, "Priority").lower() or None,
-        "via": cell(row, "Via") or None,
-        "ticket_type": cell(row, "Ticket type") or None,
-        "created_at": created[0],
-        "created_at_utc": created[1],
-        "updated_at": updated[0] if updated else None,
-        "solved_at": solved[0] if solved else None,
-        "satisfaction_score": satisfaction.lower() or None,
-        "replies": _number(cell(row, "Replies"), "Replies", whole=True),
-        "first_reply_minutes": _number(
-            cell(row, "First reply time in minutes"), "First reply time in minutes"
+    status = "case when _status = 'on-hold' then 'hold' else _status end"
+    columns = [
+        Column("ticket_id", "bigint", "_id"),
+        *(Column(name, "varchar", v.text(cell(column))) for name, column in _TEXTS.items()),
+        Column("status", "varchar", status),
+        Column("priority", "varchar", f"nullif(lower({raw('Priority')}), '')"),
+        Column("created_at", "timestamp", local("created_at")),
+        Column("created_at_utc", "timestamp", v.in_zone("_created_at_instant", "UTC")),
+        Column("updated_at", "timestamp", local("updated_at")),
+        Column("solved_at", "timestamp", local("solved_at")),
+        Column("satisfaction_score", "varchar", f"nullif({satisfaction}, '')"),
+        *(
+            Column(name, "bigint" if whole else "double", f"_{name}")
+            for name, (_, whole) in _NUMBERS.items()
         ),
-        "first_reply_minutes_business": _number(
-            cell(row, "First reply time in minutes within business hours"),
-            "First reply time in minutes within business hours",
-        ),
-        "full_resolution_minutes": _number(
-            cell(row, "Full resolution time in minutes"), "Full resolution time in minutes"
-        ),
-    }
+        Column("_repaired", "integer", "_repaired"),
+    ]
+    return columns, checks, layers, windows

@@ -1,0 +1,384 @@
+"""CSV exports read by DuckDB, with the exact line of every row.
+
+Python reads only the first lines (to find the header and decide the format); DuckDB reads, types
+and checks every row in SQL and writes Parquet, so memory stays bounded whatever the file size
+(DuckDB spills to disk beyond its memory limit). DuckDB skips blank lines and a quoted cell may
+span lines, so a row's ordinal is not always its line: when the file's line count shows either
+happened, the line on which each record starts is taken from a streamed scan with Python's csv
+module (the file is never held in memory).
+
+Usage: `CsvLoad(con, csv).check(...)` types and checks every row once (into a scratch Parquet
+file); `good`, `rejected` and `write` then read that result.
+"""
+
+from __future__ import annotations
+
+import csv as csv_module
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.ingest.errors import FileRefused, RejectedRow
+from pipelines.ingest.native import Check, Column, connect, lineage_sql, quote
+from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.sql_values import salted_hash, trimmed
+
+_BLOCK = 1 << 20
+Layer = list[tuple[str, str]]  # (name, SQL expression) computed together
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """A delimited export: where its data rows start and how many columns they have."""
+
+    path: Path
+    encoding: str  # "utf-8" (with or without BOM) or "utf-16"
+    delimiter: str
+    lines_before: int  # physical lines before the first data row (title, header rows)
+    width: int  # columns c0 .. c{width-1}; shorter rows are padded with nulls
+    records_before: int | None = None  # CSV records before the data (default: lines_before)
+
+    @property
+    def names(self) -> list[str]:
+        return [f"c{i}" for i in range(self.width)]
+
+    def read_sql(self, *, parallel: bool = True) -> str:
+        columns = ", ".join(f"{quote(n)}: 'varchar'" for n in self.names)
+        return (
+            f"read_csv({quote(str(self.path))}, header = false, auto_detect = false, "
+            f"skip = {self.lines_before if self.records_before is None else self.records_before}, "
+            f"columns = {{{columns}}}, "
+            f"delim = {quote(self.delimiter)}, quote = '\"', escape = '\"', "
+            f"encoding = {quote(self.encoding)}, null_padding = true, strict_mode = false, "
+            f"parallel = {str(parallel).lower()})"
+        )
+
+
+def count_lines(path: Path, encoding: str) -> int:
+    """Physical lines up to the last one with any content (trailing blank lines not counted)."""
+    newlines = last = 0
+    if encoding == "utf-8":
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(_BLOCK), b""):
+                content = block.rstrip(b"\r\n")
+                if content:
+                    last = newlines + content.count(b"\n") + 1
+                newlines += block.count(b"\n")
+        return last
+    with path.open("r", encoding=encoding, newline="") as stream:
+        for block in iter(lambda: stream.read(_BLOCK), ""):
+            content = block.rstrip("\r\n")
+            if content:
+                last = newlines + content.count("\n") + 1
+            newlines += block.count("\n")
+    return last
+
+
+def record_start_lines(file: CsvFile) -> list[int]:
+    """The line on which each record DuckDB reads starts (blank lines are not records)."""
+    encoding = "utf-8-sig" if file.encoding == "utf-8" else file.encoding
+    starts: list[int] = []
+    with file.path.open("r", encoding=encoding, newline="") as stream:
+        for _ in range(file.lines_before):
+            stream.readline()
+        reader = csv_module.reader(stream, delimiter=file.delimiter)
+        previous_end = 0
+        for row in reader:
+            if row:
+                starts.append(file.lines_before + previous_end + 1)
+            previous_end = reader.line_num
+    return starts
+
+
+@dataclass
+class CsvLoad:
+    """One CSV export being typed and checked by DuckDB."""
+
+    con: duckdb.DuckDBPyConnection
+    file: CsvFile
+    scratch: Path
+    warnings: list[str] = field(default_factory=list)
+    _lines: str = "e._rn"
+
+    @property
+    def _everything(self) -> Path:
+        return self.scratch / "checked_rows.parquet"
+
+    @property
+    def _record_lines(self) -> Path:
+        return self.scratch / "record_lines.parquet"
+
+    def check(
+        self,
+        *,
+        columns: list[Column],
+        checks: list[Check],
+        skip: str | None = None,
+        layers: tuple[Layer, ...] = (),
+        windows: tuple[Layer, ...] = (),
+    ) -> None:
+        """Type every row (`columns`) and name its first failed check, in file order.
+
+        Blank rows (and rows where `skip`, SQL, is true) are not data: neither read nor rejected.
+        `layers` are (name, SQL) lists computed one after another before the checks (each may
+        use the previous ones' names), so a value is parsed once. `windows` are layers with
+        window functions (an order's first row, a repeated id): they are computed first, on a
+        scan of only the columns they need, stored in file order and joined back by position,
+        so the wide rows are never sorted, partitioned or held in memory.
+        """
+        # Blank: every cell empty or spaces (true for most rows after the first cell's test).
+        blank = " and ".join(f"({trimmed(n)} = '' or {n} is null)" for n in self.file.names)
+        blank = f"({blank})" + (f" or ({skip})" if skip else "")
+        original = (  # the row's text, for the quarantine
+            f"concat_ws({quote(self.file.delimiter)}, "
+            + ", ".join(f"coalesce({n}, '')" for n in self.file.names)
+            + ")"
+        )
+        problem = (
+            "case when _skip then null\n"
+            + "\n".join(f"  when {c.failed} then {i}" for i, c in enumerate(checks))
+            + "\n  else null end"
+        )
+        name = (
+            "case _check\n"
+            + "\n".join(
+                f"  when {i} then {quote(c.column + chr(31) + c.check)}"
+                for i, c in enumerate(checks)
+            )
+            + "\n  else null end"
+        )
+        value = (
+            "case _check\n"
+            + "\n".join(f"  when {i} then cast({c.value} as varchar)" for i, c in enumerate(checks))
+            + "\n  else null end"
+        )
+        typed = ",\n  ".join(f"cast({c.expression} as {c.sql_type}) as {c.name}" for c in columns)
+
+        def stacked(relation: str, stack: tuple[Layer, ...]) -> str:
+            for layer in stack:
+                relation = (
+                    f"(select *, {', '.join(f'{e} as {n}' for n, e in layer)} from {relation})"
+                )
+            return relation
+
+        flags = self.scratch / "row_flags.parquet"
+        names = ", ".join(n for layer in windows for n, _ in layer)
+
+        def read(parallel: bool) -> str:
+            source = self.file.read_sql(parallel=parallel)
+            rows = f"(select *, row_number() over () as _rn from {source})"
+            return stacked(f"(select *, {blank} as _skip from {rows})", layers)
+
+        def flag_statement(parallel: bool) -> str:
+            # Only the columns the windows need are read; the result is small and in file order.
+            return (
+                f"copy (select _rn as _flags_rn, {names} from {stacked(read(parallel), windows)} "
+                f"order by _rn) to {quote(str(flags))} (format parquet)"
+            )
+
+        def statement(parallel: bool) -> str:
+            rows = read(parallel)
+            aligned = "null"
+            if windows:  # row by row, in file order: no join, nothing held in memory
+                rows = f"(select * from {rows} positional join read_parquet({quote(str(flags))}))"
+                aligned = "case when _flags_rn <> _rn then error('rows out of step') end"
+            return f"""
+                copy (
+                    select {typed}, _rn, _skip, {aligned} as _aligned,
+                      {name} as _problem,
+                      {value} as _problem_value,
+                      case when _check is not null then {original} end as _original
+                    from (select *, {problem} as _check from {rows})
+                ) to {quote(str(self._everything))} (format parquet, compression zstd)
+            """
+
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        for step in (flag_statement, statement) if windows else (statement,):
+            try:
+                self.con.execute(step(parallel=True))
+            except duckdb.Error as exc:
+                if "parallel=false" not in str(exc):
+                    raise
+                self.con.execute(step(parallel=False))  # quoted line breaks in padded rows
+        flags.unlink(missing_ok=True)
+        self._number_lines()
+
+    def _number_lines(self) -> None:
+        (records,) = self.con.execute(
+            f"select count(*) from read_parquet({quote(str(self._everything))})"
+        ).fetchone()
+        before = self.file.lines_before
+        if before + records == count_lines(self.file.path, self.file.encoding):
+            self._lines = f"e._rn + {before}"  # one line per record: the ordinal is the line
+            return
+        starts = record_start_lines(self.file)
+        if len(starts) != records:
+            self.warnings.append(
+                "line numbers are approximate (the file's records could not be matched to its "
+                "lines)"
+            )
+            self._lines = f"e._rn + {before}"
+            return
+        numbers = pa.table({"_line": pa.array(starts, pa.int64())})
+        pq.write_table(numbers, self._record_lines)
+        self._lines = "l._line"
+
+    @property
+    def rows(self) -> str:
+        """Every data row (typed, with `_line`, `_problem`) as a relation."""
+        join = (
+            f" positional join read_parquet({quote(str(self._record_lines))}) l"
+            if self._lines == "l._line"
+            else ""
+        )
+        return (
+            f"(select e.*, cast({self._lines} as bigint) as _line "
+            f"from read_parquet({quote(str(self._everything))}) e{join} where not e._skip)"
+        )
+
+    @property
+    def good(self) -> str:
+        return f"(select * from {self.rows} where _problem is null)"
+
+    def counts(self) -> tuple[int, int]:
+        """(rows read, rows that passed every check)."""
+        read, loaded = self.con.execute(
+            f"select count(*), count(*) filter (where _problem is null) from {self.rows}"
+        ).fetchone()
+        return int(read), int(loaded)
+
+    def rejected(self) -> list[RejectedRow]:
+        found = self.con.execute(
+            f"select _line, _problem, _problem_value, _original from {self.rows} "
+            "where _problem is not null order by _rn"
+        ).fetchall()
+        rejected = []
+        for line, problem, bad_value, text in found:
+            column, check = problem.split(chr(31), 1)
+            rejected.append(RejectedRow(int(line), column, check, bad_value or "", text or ""))
+        return rejected
+
+    def write(self, select: str, staged: Path) -> Path:
+        """Write `select` (a query over `good`/`rows`) to a Parquet file."""
+        self.con.execute(
+            f"copy ({select}) to {quote(str(staged))} (format parquet, compression zstd)"
+        )
+        return staged
+
+    def close(self) -> None:
+        self._everything.unlink(missing_ok=True)
+        self._record_lines.unlink(missing_ok=True)
+        if os.path.exists(self.scratch) and not any(self.scratch.iterdir()):
+            self.scratch.rmdir()
+
+
+UNSAVED = Lineage("unsaved", "unsaved", "unsaved", dt.datetime(2000, 1, 1))
+
+
+def parse_bytes(
+    data: bytes, read: Callable[[Path, Path], ParsedFile], schemas: dict[str, pa.Schema]
+) -> ParsedFile:
+    """Read an export given as bytes with a path-based reader `read(path, scratch)`; the rows
+    come back as tables in `schemas` (without lineage), not as staged files."""
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "export.csv"
+        path.write_bytes(data)
+        parsed = read(path, Path(scratch) / "work")
+        for table in list(parsed.staged):
+            rows = pq.read_table(parsed.staged.pop(table))
+            parsed.tables[table] = rows.select(schemas[table].names).cast(schemas[table])
+        return parsed
+
+
+def path_or_bytes(
+    data: bytes | Path,
+    workdir: Path | None,
+    read: Callable[[Path, Path, str | None], ParsedFile],
+    schemas: dict[str, pa.Schema],
+    salt: str | None,
+) -> ParsedFile:
+    """Call `read(path, workdir, salt)` for a path with a place to stage its rows; for bytes (or no
+    workdir) read through a scratch folder and return the rows as tables, personal data as is."""
+    if isinstance(data, Path) and workdir is not None:
+        return read(data, workdir, salt)
+    content = data.read_bytes() if isinstance(data, Path) else data
+    return parse_bytes(content, lambda path, scratch: read(path, scratch, None), schemas)
+
+
+def hash_columns(pii: dict[str, str], salt: str | None) -> str:
+    """`, <hash> as <column>_hash` for each personal-data column (nothing without a salt)."""
+    if salt is None:
+        return ""
+    return "".join(
+        f", {salted_hash(column, kind, salt)} as {column}_hash" for column, kind in pii.items()
+    )
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One raw table read from one CSV export: how to type and check its rows."""
+
+    name: str
+    schema: pa.Schema
+    pii: dict[str, str]
+    columns: list[Column]
+    checks: list[Check]
+    layers: tuple[Layer, ...] = ()
+    windows: tuple[Layer, ...] = ()
+    date_column: str = "date_day"
+    what: str = "an export"  # for messages: "cannot be read as <what>"
+
+
+def read_table(
+    file: CsvFile,
+    table: TableSpec,
+    *,
+    name: str,
+    workdir: Path,
+    lineage: Lineage,
+    salt: str | None,
+    extra: str = "null",
+) -> tuple[ParsedFile, object]:
+    """Type, check and stage one table from `file`; also returns `extra` (SQL over the good rows,
+    an aggregate) for reader-specific warnings."""
+    con = connect(workdir)
+    load = CsvLoad(con, file, workdir / "checked")
+    staged = workdir / f"{table.name}.parquet"
+    try:
+        load.check(
+            columns=table.columns, checks=table.checks, layers=table.layers, windows=table.windows
+        )
+        values = ", ".join(f.name for f in table.schema if f.name != "_row_number")
+        load.write(
+            f"select {values}, _line as _row_number{hash_columns(table.pii, salt)}, "
+            f"{lineage_sql(lineage)} from {load.good}",
+            staged,
+        )
+        read, loaded = load.counts()
+        day = f"cast({table.date_column} as date)"
+        first, last, extra_value = con.execute(
+            f"select min({day}), max({day}), {extra} from {load.good}"
+        ).fetchone()
+        rejected = load.rejected()
+    except duckdb.Error as exc:
+        raise FileRefused(name, f"cannot be read as {table.what}: {exc}") from exc
+    finally:
+        load.close()
+        con.close()
+    parsed = ParsedFile(
+        rows_read=read,
+        rows_loaded=loaded,
+        staged={table.name: staged},
+        rejected=rejected,
+        first_date=first,
+        last_date=last,
+        warnings=list(load.warnings),
+    )
+    return parsed, extra_value
