@@ -55,6 +55,14 @@ def kpi_values(warehouse: Path) -> dict[tuple, tuple]:
     return {(r[0], r[1]): r[2:] for r in rows}
 
 
+def kpi_lineage(warehouse: Path) -> dict[tuple, str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select kpi_id, period_start, built_by_run from marts.fct_kpi_values"
+        ).fetchall()
+    return {(r[0], r[1]): r[2] for r in rows}
+
+
 @pytest.fixture(scope="module")
 def incremental(fixture_run, tmp_path_factory):
     """The fixture warehouse (copied), then a run with a late file and a 3-day backfill."""
@@ -63,6 +71,7 @@ def incremental(fixture_run, tmp_path_factory):
     published = root / "published" / "kpi.duckdb"
     before = {fact: fact_rows(published, fact) for fact in DAILY_FACTS}
     kpis_before = kpi_values(published)
+    kpis_built_before = kpi_lineage(published)
 
     (root / "landing" / "google_ads" / "campaign_report_2026-09-07_late.csv").write_text(LATE_FILE)
     run = run_pipeline(
@@ -80,6 +89,8 @@ def incremental(fixture_run, tmp_path_factory):
         "after": {fact: fact_rows(published, fact) for fact in DAILY_FACTS},
         "kpis_before": kpis_before,
         "kpis_after": kpi_values(published),
+        "kpis_built_before": kpis_built_before,
+        "kpis_built_after": kpi_lineage(published),
     }
 
 
@@ -114,6 +125,13 @@ def test_late_day_changes_only_its_weeks_kpi_values(incremental):
     assert after[("sea_roas", week)][0] == pytest.approx(8.0)
     changed = {key for key in before if before[key] != after[key]}
     assert changed == {("sea_conversions", week), ("sea_cpa", week), ("sea_roas", week)}
+    # Only those periods were rewritten: every other row keeps the run that built it.
+    run_id = incremental["run"].result.run_id
+    built_before, built_after = incremental["kpis_built_before"], incremental["kpis_built_after"]
+    assert {key for key, run in built_after.items() if run == run_id} == changed
+    assert {key: built_after[key] for key in built_before if key not in changed} == {
+        key: run for key, run in built_before.items() if key not in changed
+    }
 
 
 def test_incremental_result_equals_a_clean_build(incremental, tmp_path):

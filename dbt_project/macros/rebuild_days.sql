@@ -60,7 +60,8 @@
     ) as built_by_run
 {%- endmacro %}
 
-{#- Incremental where rows can be deleted by day (DuckDB); a table elsewhere (Spark on Parquet). -#}
+{#- Incremental where rows can be deleted (DuckDB); a table elsewhere (Spark on Parquet). Used by
+    the daily facts and by fct_kpi_values. -#}
 {% macro daily_fact_materialization() -%}
     {{- return('incremental' if target.type == 'duckdb' else 'table') -}}
 {%- endmacro %}
@@ -80,4 +81,42 @@
     );
     insert into {{ target_relation }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{% endmacro %}
+
+{#-
+    Incremental strategy `keep_unchanged`: the model computes every row; rows that are gone or
+    whose values changed are deleted, and rows not present (new or changed) are inserted. A row
+    whose values are the same (floating-point values within 1e-9 relative, as sums may add up in
+    another order) is left as it is, lineage included; rows without lineage (built before the
+    column existed) are rewritten once. The result always equals a full rebuild.
+-#}
+{% macro get_incremental_keep_unchanged_sql(arg_dict) %}
+    {%- set target_relation = arg_dict['target_relation'] -%}
+    {%- set new_rows = arg_dict['temp_relation'] -%}
+    {%- set keys = config.get('unique_key') -%}
+    {%- set dest = arg_dict['dest_columns'] -%}
+    {%- set columns = dest | map(attribute='quoted') | join(', ') -%}
+    {%- set same_key -%}
+        {%- for key in keys %}{{ 'and ' if not loop.first }}n.{{ key }} = t.{{ key }} {% endfor -%}
+    {%- endset -%}
+    delete from {{ target_relation }} as t
+    where not exists (
+        select 1 from {{ new_rows }} as n
+        where {{ same_key }}
+        {%- if 'built_by_run' in (dest | map(attribute='name') | list) %}
+            and t.built_by_run is not null  {#- rows from before the lineage column: rewrite #}
+        {%- endif %}
+        {%- for column in dest if column.name not in keys and column.name != 'built_by_run' %}
+            {%- if column.data_type | lower in ('double', 'float', 'real') %}
+            and (n.{{ column.quoted }} is null and t.{{ column.quoted }} is null
+                 or abs(n.{{ column.quoted }} - t.{{ column.quoted }})
+                    <= 1e-9 * greatest(abs(n.{{ column.quoted }}), abs(t.{{ column.quoted }})))
+            {%- else %}
+            and n.{{ column.quoted }} is not distinct from t.{{ column.quoted }}
+            {%- endif %}
+        {%- endfor %}
+    );
+    insert into {{ target_relation }} ({{ columns }})
+    select {{ columns }} from {{ new_rows }} as n
+    where not exists (select 1 from {{ target_relation }} as t where {{ same_key }})
 {% endmacro %}

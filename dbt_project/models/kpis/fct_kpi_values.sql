@@ -1,10 +1,25 @@
-{{ config(schema='marts', contract={'enforced': target.type == 'duckdb'}) }}
+{{ config(
+    schema='marts',
+    contract={'enforced': target.type == 'duckdb'},
+    materialized=daily_fact_materialization(),
+    incremental_strategy='keep_unchanged',
+    unique_key=['kpi_id', 'period_start'],
+    on_schema_change='append_new_columns',
+) }}
 
+-- Every period is computed; on DuckDB only periods whose values changed are written (see the
+-- keep_unchanged strategy), so an untouched period keeps its row and the run that built it.
 with
 
 kpi_values as (
 
     select * from {{ ref('int_kpi_values_unioned') }}
+
+),
+
+run_context as (
+
+    select * from {{ ref('stg_pipeline__run_context') }}
 
 )
 
@@ -19,5 +34,6 @@ select
     cast(target as double) as target,
     cast(status as {{ dbt.type_string() }}) as status,
     cast(is_complete as boolean) as is_complete,
-    cast(source_rows as bigint) as source_rows
+    cast(source_rows as bigint) as source_rows,
+    cast((select max(run_id) from run_context) as {{ dbt.type_string() }}) as built_by_run
 from kpi_values
