@@ -8,16 +8,23 @@ range and cannot feed daily or weekly KPIs.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-import tempfile
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipelines.ingest import native
+from pipelines.ingest import sql_values as v
 from pipelines.ingest.errors import FileRefused
+from pipelines.ingest.native import Check, Column
+from pipelines.ingest.native_csv import (
+    UNSAVED,
+    CsvFile,
+    Layer,
+    TableSpec,
+    path_or_bytes,
+    read_table,
+)
 from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.text_files import find_header, head_text
 
@@ -98,8 +105,6 @@ SCHEMA = pa.schema(
         ("_row_number", pa.int64()),
     ]
 )
-_SUMMARY = re.compile(r"^\s*(total|totaal|totals|totalen)\b", re.IGNORECASE)
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _canonical(cell: str) -> str | None:
@@ -112,22 +117,16 @@ def _looks_like_header(cells: list[str]) -> bool:
 
 
 def parse(
-    data: bytes | Path, file: str, workdir: Path | None = None, lineage: Lineage | None = None
+    data: bytes | Path, file: str, workdir: Path | None = None, lineage: Lineage = UNSAVED
 ) -> ParsedFile:
-    """Read a report given as bytes or as a path. The header is found by Python in the first
-    lines; the rows are typed, checked and written to Parquet by DuckDB (streamed, any size)."""
-    lineage = lineage or Lineage(file, "unsaved", "unsaved", dt.datetime(2000, 1, 1))
-    if workdir is not None and isinstance(data, Path):
-        return _parse_path(data, file, workdir, lineage)
-    # Bytes (or no place to stage): parse in a scratch folder and hand back the rows themselves.
-    with tempfile.TemporaryDirectory() as scratch:
-        path = data if isinstance(data, Path) else Path(scratch) / "report.csv"
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        parsed = _parse_path(path, file, Path(scratch), lineage)
-        table = pq.read_table(parsed.staged.pop(TABLE))
-        parsed.tables[TABLE] = table.select(SCHEMA.names)
-        return parsed
+    """Read a report given as a path (rows staged as Parquet in `workdir`) or as bytes (rows
+    returned as a table). The header is found by Python in the first lines; the rows are typed,
+    checked and written to Parquet by DuckDB (streamed, any size)."""
+
+    def read(path: Path, scratch: Path, salt: str | None) -> ParsedFile:
+        return _parse_path(path, file, scratch, lineage)
+
+    return path_or_bytes(data, workdir, read, {TABLE: SCHEMA}, None)
 
 
 def _parse_path(path: Path, file: str, workdir: Path, lineage: Lineage) -> ParsedFile:
@@ -161,77 +160,51 @@ def _parse_path(path: Path, file: str, workdir: Path, lineage: Lineage) -> Parse
         if canonical is None and cell and cell.strip().lower() not in KNOWN_UNUSED
     ]
     position = {name: i for i, name in enumerate(columns) if name is not None}
-    width = len(header.cells)
-    names = [f"c{i}" for i in range(width)]
-    header_line = header.index + 1
-    source = (
-        f"read_csv({native.quote(str(path))}, header = false, skip = {header.index + 1}, "
-        f"all_varchar = true, delim = {native.quote(header.delimiter)}, quote = '\"', "
-        f"escape = '\"', encoding = {native.quote(encoding)}, null_padding = true, "
-        f"strict_mode = false, names = [{', '.join(native.quote(n) for n in names)}])"
+    lines = header.index + 1
+    csv = CsvFile(path, encoding, header.delimiter, lines_before=lines, width=len(header.cells))
+    summary = "regexp_matches(coalesce(c0, ''), '(?i)^\\s*(total|totaal|totals|totalen)\\b')"
+    dutch = any(c.strip().lower() in DUTCH_WORDS for c in header.cells)
+    with native.connect(workdir) as con:
+        sample = f"(select * from {csv.read_sql(parallel=False)} where not {summary} limit 20000)"
+        try:
+            decimal = _decimal_separator(
+                con, sample, position, default="," if dutch else ".", file=file
+            )
+        except duckdb.Error as exc:
+            raise FileRefused(file, f"cannot be read as a Google Ads report: {exc}") from exc
+    columns, checks, layers, windows = _columns_and_checks(position, header.cells, decimal)
+    table = TableSpec(
+        TABLE,
+        SCHEMA,
+        {},
+        columns,
+        checks,
+        layers,
+        windows,
+        what="a Google Ads report",
+        skip=summary,
     )
-    everything = ", ".join(f"coalesce({n}, '')" for n in names)
-    con = native.connect(workdir)
-    try:
-        lined = f"(select *, row_number() over () + {header_line} as _line from {source})"
-        not_blank = f"trim(concat({everything})) <> ''"
-        summary = "regexp_matches(coalesce(c0, ''), '(?i)^\\s*(total|totaal|totals|totalen)\\b')"
-        summary_rows = con.execute(
-            f"select count(*) from {lined} where {not_blank} and {summary}"
-        ).fetchone()[0]
-        data = f"(select * from {lined} where {not_blank} and not {summary})"
-        dutch = any(c.strip().lower() in DUTCH_WORDS for c in header.cells)
-        decimal = _decimal_separator(con, data, position, default="," if dutch else ".", file=file)
-        checks, typed = _checks_and_columns(position, header.cells, decimal)
-        original = f"concat_ws({native.quote(header.delimiter)}, {everything})"
-        staged = workdir / f"{TABLE}.parquet"
-        result = native.load(
-            con,
-            data,
-            typed,
-            checks,
-            original,
-            lineage,
-            staged,
-            first_line=0,
-            row_number_column="_line",
-        )
-    except FileRefused:
-        raise
-    except Exception as exc:
-        raise FileRefused(file, f"cannot be read as a Google Ads report: {exc}") from exc
-    finally:
-        con.close()
-    return ParsedFile(
-        rows_read=result.rows_read,
-        rows_loaded=result.rows_loaded,
-        staged={TABLE: staged},
-        rejected=result.rejected,
-        summary_rows=int(summary_rows),
-        first_date=result.first_date,
-        last_date=result.last_date,
-        warnings=warnings,
-    )
+    parsed, _ = read_table(csv, table, name=file, workdir=workdir, lineage=lineage, salt=None)
+    parsed.warnings.extend(warnings)
+    return parsed
 
 
 _DOT = r"^-?\d{1,3}(,\d{3})+\.\d+%?$|^-?\d+\.(\d{1,2}|\d{4,})%?$"
 _COMMA = r"^-?\d{1,3}(\.\d{3})+,\d+%?$|^-?\d+,(\d{1,2}|\d{4,})%?$"
 
 
-def _clean(cell: str) -> str:
-    """SQL: the cell without spaces, no-break spaces and a leading < or >."""
-    return f"ltrim(replace(replace(coalesce({cell}, ''), ' ', ''), chr(160), ''), '<>')"
-
-
-def _decimal_separator(con, data: str, position: dict[str, int], *, default: str, file: str) -> str:
+def _decimal_separator(
+    con, sample: str, position: dict[str, int], *, default: str, file: str
+) -> str:
     """Decide the file's decimal separator from the numeric cells of its first rows (one format
     per file, never per cell; 20,000 rows decide even the rare ambiguous files)."""
     cells = [f"c{position[c]}" for c in (*NUMBER_COLUMNS, *INTEGER_COLUMNS) if c in position]
-    sample = f"(select * from {data} limit 20000)"
-    unnested = " union all ".join(f"select {_clean(c)} as v from {sample}" for c in cells)
+    unnested = " union all ".join(
+        f"select {v.cleaned_number(c)} as value from {sample}" for c in cells
+    )
     dot, comma = con.execute(
-        f"select count(*) filter (where regexp_matches(v, '{_DOT}')), "
-        f"count(*) filter (where regexp_matches(v, '{_COMMA}')) from ({unnested})"
+        f"select count(*) filter (where regexp_matches(value, '{_DOT}')), "
+        f"count(*) filter (where regexp_matches(value, '{_COMMA}')) from ({unnested})"
     ).fetchone()
     if dot and comma:
         raise FileRefused(
@@ -242,11 +215,10 @@ def _decimal_separator(con, data: str, position: dict[str, int], *, default: str
     return "." if dot else ("," if comma else default)
 
 
-def _checks_and_columns(position: dict[str, int], header: list[str], decimal: str):
+def _columns_and_checks(
+    position: dict[str, int], header: list[str], decimal: str
+) -> tuple[list[Column], list[Check], tuple[Layer, ...], tuple[Layer, ...]]:
     grouping = "," if decimal == "." else "."
-    group, point = re.escape(grouping), re.escape(decimal)
-    valid_number = rf"^-?(\d{{1,3}}({group}\d{{3}})+|\d+)({point}\d+)?%?$"
-    checks: list[native.Check] = []
 
     def cell(name: str) -> str:
         return f"c{position[name]}" if name in position else "cast(null as varchar)"
@@ -254,37 +226,32 @@ def _checks_and_columns(position: dict[str, int], header: list[str], decimal: st
     def label(name: str) -> str:
         return header[position[name]] if name in position else name
 
-    def number(name: str) -> str:
-        cleaned = _clean(cell(name))
-        return (
-            f"case when {cleaned} in ('', '--') then null else try_cast(replace(replace("
-            f"rtrim({cleaned}, '%'), '{grouping}', ''), '{decimal}', '.') as double) end"
-        )
-
+    numeric = [n for n in (*NUMBER_COLUMNS, *INTEGER_COLUMNS) if n in position]
     day_raw = f"trim(coalesce({cell('date_day')}, ''))"
-    day = f"try_cast({day_raw} as date)"
-    campaign = f"nullif(trim(coalesce({cell('campaign_name')}, '')), '')"
-    checks.append(
-        native.Check(
-            f"not regexp_matches({day_raw}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}$')",
+    # Each cell parsed once.
+    parsed = [
+        ("_day_raw", day_raw),
+        ("_day", f"try_cast({day_raw} as date)"),
+        ("_campaign", v.text(cell("campaign_name"))),
+        *((f"_{n}", v.number(cell(n), decimal, percent=False)) for n in numeric),
+        *((f"_bad_{n}", f"not {v.is_number_or_empty(cell(n), decimal)}") for n in numeric),
+    ]
+    key = f"_day, _campaign, {cell('campaign_id')}"
+    windows = ([("_seen", f"row_number() over (partition by {key} order by _rn)")],)
+    checks = [
+        Check(
+            "not regexp_matches(_day_raw, '^\\d{4}-\\d{2}-\\d{2}$')",
             label("date_day"),
             "date is YYYY-MM-DD",
-            day_raw,
-        )
-    )
-    checks.append(
-        native.Check(f"{day} is null", label("date_day"), "date is a real calendar day", day_raw)
-    )
-    checks.append(
-        native.Check(f"{campaign} is null", label("campaign_name"), "campaign is not empty", "''")
-    )
-    for name in (*NUMBER_COLUMNS, *INTEGER_COLUMNS):
-        if name not in position:
-            continue
-        cleaned = _clean(cell(name))
+            "_day_raw",
+        ),
+        Check("_day is null", label("date_day"), "date is a real calendar day", "_day_raw"),
+        Check("_campaign is null", label("campaign_name"), "campaign is not empty", "''"),
+    ]
+    for name in numeric:
         checks.append(
-            native.Check(
-                f"{cleaned} not in ('', '--') and not regexp_matches({cleaned}, '{valid_number}')",
+            Check(
+                f"_bad_{name}",
                 label(name),
                 f"is a number in this file's format (1{grouping}234{decimal}5)",
                 cell(name),
@@ -292,51 +259,31 @@ def _checks_and_columns(position: dict[str, int], header: list[str], decimal: st
         )
         if name in INTEGER_COLUMNS:
             checks.append(
-                native.Check(
-                    f"{number(name)} <> floor({number(name)})",
-                    label(name),
-                    "is a whole number",
-                    cell(name),
-                )
+                Check(f"_{name} <> floor(_{name})", label(name), "is a whole number", cell(name))
             )
-        checks.append(native.Check(f"{number(name)} < 0", label(name), f"{name} >= 0", cell(name)))
-    checks.append(
-        native.Check(
-            f"{number('cost')} is null",
-            label("cost"),
-            "cost is present",
-            f"coalesce({cell('cost')}, '')",
-        )
-    )
-    checks.append(
-        native.Check(
-            f"{day} > current_date + 1", label("date_day"), "date is not in the future", day_raw
-        )
-    )
-    key = f"{day}, {campaign}, {cell('campaign_id')}"
-    checks.append(
-        native.Check(
-            f"row_number() over (partition by {key} order by _line) > 1",
-            label("date_day"),
-            "one row per day and campaign",
-            day_raw,
-        )
-    )
-
-    def text(name: str) -> str:
-        return f"nullif(trim(coalesce({cell(name)}, '')), '')"
-
-    typed = [
-        native.Column("date_day", "date", day),
-        native.Column("campaign_id", "varchar", text("campaign_id")),
-        native.Column("campaign_name", "varchar", campaign),
-        native.Column("campaign_status", "varchar", text("campaign_status")),
-        native.Column("campaign_type", "varchar", text("campaign_type")),
-        native.Column("currency_code", "varchar", text("currency_code")),
-        native.Column("impressions", "bigint", f"cast({number('impressions')} as bigint)"),
-        native.Column("clicks", "bigint", f"cast({number('clicks')} as bigint)"),
-        native.Column("cost", "double", number("cost")),
-        native.Column("conversions", "double", number("conversions")),
-        native.Column("conversion_value", "double", number("conversion_value")),
+        checks.append(Check(f"_{name} < 0", label(name), f"{name} >= 0", cell(name)))
+    checks += [
+        Check("_cost is null", label("cost"), "cost is present", f"coalesce({cell('cost')}, '')"),
+        Check(
+            "_day > current_date + 1", label("date_day"), "date is not in the future", "_day_raw"
+        ),
+        Check("_seen > 1", label("date_day"), "one row per day and campaign", "_day_raw"),
     ]
-    return checks, typed
+
+    def number(name: str) -> str:
+        return f"_{name}" if name in position else "cast(null as double)"
+
+    columns = [
+        Column("date_day", "date", "_day"),
+        Column("campaign_id", "varchar", v.text(cell("campaign_id"))),
+        Column("campaign_name", "varchar", "_campaign"),
+        Column("campaign_status", "varchar", v.text(cell("campaign_status"))),
+        Column("campaign_type", "varchar", v.text(cell("campaign_type"))),
+        Column("currency_code", "varchar", v.text(cell("currency_code"))),
+        Column("impressions", "bigint", number("impressions")),
+        Column("clicks", "bigint", number("clicks")),
+        Column("cost", "double", number("cost")),
+        Column("conversions", "double", number("conversions")),
+        Column("conversion_value", "double", number("conversion_value")),
+    ]
+    return columns, checks, (parsed,), windows

@@ -135,7 +135,7 @@ class CsvLoad:
         """
         # Blank: every cell empty or spaces (true for most rows after the first cell's test).
         blank = " and ".join(f"({trimmed(n)} = '' or {n} is null)" for n in self.file.names)
-        blank = f"({blank})" + (f" or ({skip})" if skip else "")
+        skipped = f"not ({blank}) and coalesce({skip}, false)" if skip else "false"
         original = (  # the row's text, for the quarantine
             f"concat_ws({quote(self.file.delimiter)}, "
             + ", ".join(f"coalesce({n}, '')" for n in self.file.names)
@@ -174,7 +174,8 @@ class CsvLoad:
         def read(parallel: bool) -> str:
             source = self.file.read_sql(parallel=parallel)
             rows = f"(select *, row_number() over () as _rn from {source})"
-            return stacked(f"(select *, {blank} as _skip from {rows})", layers)
+            rows = f"(select *, {skipped} as _skipped from {rows})"
+            return stacked(f"(select *, _skipped or ({blank}) as _skip from {rows})", layers)
 
         def flag_statement(parallel: bool) -> str:
             # Only the columns the windows need are read; the result is small and in file order.
@@ -191,7 +192,7 @@ class CsvLoad:
                 aligned = "case when _flags_rn <> _rn then error('rows out of step') end"
             return f"""
                 copy (
-                    select {typed}, _rn, _skip, {aligned} as _aligned,
+                    select {typed}, _rn, _skip, _skipped, {aligned} as _aligned,
                       {name} as _problem,
                       {value} as _problem_value,
                       case when _check is not null then {original} end as _original
@@ -253,6 +254,13 @@ class CsvLoad:
             f"select count(*), count(*) filter (where _problem is null) from {self.rows}"
         ).fetchone()
         return int(read), int(loaded)
+
+    def skipped(self) -> int:
+        """Rows that `skip` set aside (not blank rows)."""
+        (count,) = self.con.execute(
+            f"select count(*) from read_parquet({quote(str(self._everything))}) where _skipped"
+        ).fetchone()
+        return int(count)
 
     def rejected(self) -> list[RejectedRow]:
         found = self.con.execute(
@@ -334,6 +342,7 @@ class TableSpec:
     windows: tuple[Layer, ...] = ()
     date_column: str = "date_day"
     what: str = "an export"  # for messages: "cannot be read as <what>"
+    skip: str | None = None  # rows that are not data (a report's total row): counted, not read
 
 
 def read_table(
@@ -353,7 +362,11 @@ def read_table(
     staged = workdir / f"{table.name}.parquet"
     try:
         load.check(
-            columns=table.columns, checks=table.checks, layers=table.layers, windows=table.windows
+            columns=table.columns,
+            checks=table.checks,
+            skip=table.skip,
+            layers=table.layers,
+            windows=table.windows,
         )
         values = ", ".join(f.name for f in table.schema if f.name != "_row_number")
         load.write(
@@ -367,6 +380,7 @@ def read_table(
             f"select min({day}), max({day}), {extra} from {load.good}"
         ).fetchone()
         rejected = load.rejected()
+        skipped = load.skipped()
     except duckdb.Error as exc:
         raise FileRefused(name, f"cannot be read as {table.what}: {exc}") from exc
     finally:
@@ -377,6 +391,7 @@ def read_table(
         rows_loaded=loaded,
         staged={table.name: staged},
         rejected=rejected,
+        summary_rows=skipped,
         first_date=first,
         last_date=last,
         warnings=list(load.warnings),

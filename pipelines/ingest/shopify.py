@@ -28,7 +28,7 @@ from pipelines.ingest.native_csv import (
     path_or_bytes,
 )
 from pipelines.ingest.parsed import Lineage, ParsedFile
-from pipelines.ingest.text_files import head_text, split_rows
+from pipelines.ingest.text_files import head_text, split_rows, unused_column_warnings
 
 SOURCE = "orders"
 ORDERS = "orders"
@@ -92,6 +92,89 @@ PII = {
         "phone": "phone",
     }
 }
+# The columns of the export as the tool writes it; any other column is new (schema drift).
+EXPORT_HEADER = (
+    "Name",
+    "Email",
+    "Financial Status",
+    "Paid at",
+    "Fulfillment Status",
+    "Fulfilled at",
+    "Accepts Marketing",
+    "Currency",
+    "Subtotal",
+    "Shipping",
+    "Taxes",
+    "Total",
+    "Discount Code",
+    "Discount Amount",
+    "Shipping Method",
+    "Created at",
+    "Lineitem quantity",
+    "Lineitem name",
+    "Lineitem price",
+    "Lineitem compare at price",
+    "Lineitem sku",
+    "Lineitem requires shipping",
+    "Lineitem taxable",
+    "Lineitem fulfillment status",
+    "Billing Name",
+    "Billing Street",
+    "Billing Address1",
+    "Billing Address2",
+    "Billing Company",
+    "Billing City",
+    "Billing Zip",
+    "Billing Province",
+    "Billing Country",
+    "Billing Phone",
+    "Shipping Name",
+    "Shipping Street",
+    "Shipping Address1",
+    "Shipping Address2",
+    "Shipping Company",
+    "Shipping City",
+    "Shipping Zip",
+    "Shipping Province",
+    "Shipping Country",
+    "Shipping Phone",
+    "Notes",
+    "Note Attributes",
+    "Cancelled at",
+    "Payment Method",
+    "Payment Reference",
+    "Refunded Amount",
+    "Vendor",
+    "Outstanding Balance",
+    "Employee",
+    "Location",
+    "Device ID",
+    "Id",
+    "Tags",
+    "Risk Level",
+    "Source",
+    "Lineitem discount",
+    "Tax 1 Name",
+    "Tax 1 Value",
+    "Tax 2 Name",
+    "Tax 2 Value",
+    "Tax 3 Name",
+    "Tax 3 Value",
+    "Tax 4 Name",
+    "Tax 4 Value",
+    "Tax 5 Name",
+    "Tax 5 Value",
+    "Phone",
+    "Receipt Number",
+    "Duties",
+    "Billing Province Name",
+    "Shipping Province Name",
+    "Payment ID",
+    "Payment Terms Name",
+    "Next Payment Due At",
+    "Payment References",
+)
+EXPORT_COLUMNS = frozenset(EXPORT_HEADER)
 REQUIRED = ("Name", "Email", "Financial Status", "Created at", "Total", "Lineitem quantity")
 _MONEY = {
     "subtotal": "Subtotal",
@@ -199,7 +282,7 @@ def _parse_path(
         rejected=rejected,
         first_date=first,
         last_date=last,
-        warnings=list(load.warnings),
+        warnings=[*load.warnings, *unused_column_warnings(header, EXPORT_COLUMNS)],
     )
 
 

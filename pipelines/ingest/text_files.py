@@ -54,6 +54,15 @@ def head_text(path: Path, file: str) -> tuple[str, str]:
     return decode(head, file), encoding
 
 
+def unused_column_warnings(header: Sequence[str], known: frozenset[str]) -> list[str]:
+    """A warning for each column the export layout does not have (schema drift): it is ignored."""
+    return [
+        f"column '{name}' is not part of the export layout and was ignored"
+        for name in header
+        if name and name not in known
+    ]
+
+
 def split_rows(text: str, delimiter: str) -> list[list[str]]:
     """Parse CSV text into rows of cells; quotes may hold delimiters and line breaks."""
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))

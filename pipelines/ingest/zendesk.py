@@ -9,6 +9,7 @@ Python reads the header; DuckDB types and checks the rows (any file size, bounde
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -25,7 +26,7 @@ from pipelines.ingest.native_csv import (
     read_table,
 )
 from pipelines.ingest.parsed import Lineage, ParsedFile
-from pipelines.ingest.text_files import head_text, split_rows
+from pipelines.ingest.text_files import head_text, split_rows, unused_column_warnings
 
 SOURCE = "support_tickets"
 TABLE = "support_tickets"
@@ -55,6 +56,52 @@ SCHEMA = pa.schema(
     ]
 )
 PII = {TABLE: {"requester_name": "name", "requester_email": "email"}}
+# The columns of the export as the tool writes it; any other column is new (schema drift).
+EXPORT_HEADER = (
+    "Id",
+    "Requester",
+    "Requester id",
+    "Requester external id",
+    "Requester email",
+    "Requester domain",
+    "Submitter",
+    "Assignee",
+    "Group",
+    "Subject",
+    "Tags",
+    "Status",
+    "Priority",
+    "Via",
+    "Ticket type",
+    "Created at",
+    "Updated at",
+    "Assigned at",
+    "Organization",
+    "Due date",
+    "Initially assigned at",
+    "Solved at",
+    "Resolution time",
+    "Satisfaction Score",
+    "Group stations",
+    "Assignee stations",
+    "Reopens",
+    "Replies",
+    "First reply time in minutes",
+    "First reply time in minutes within business hours",
+    "First resolution time in minutes",
+    "First resolution time in minutes within business hours",
+    "Full resolution time in minutes",
+    "Full resolution time in minutes within business hours",
+    "Agent wait time in minutes",
+    "Agent wait time in minutes within business hours",
+    "Requester wait time in minutes",
+    "Requester wait time in minutes within business hours",
+    "On hold time in minutes",
+    "On hold time in minutes within business hours",
+)
+EXPORT_COLUMNS = frozenset(EXPORT_HEADER)
+# The account's own ticket fields, e.g. `Category [list]`: expected, read nothing from them.
+_CUSTOM_FIELD = re.compile(r"\[[a-z ]+\]$")
 REQUIRED = ("Id", "Status", "Created at", "First reply time in minutes")
 _ISO = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$"
 _EXCEL_DATE = r"^\d{1,2}-\d{1,2}-\d{4} \d{1,2}:\d{2}$"
@@ -137,6 +184,8 @@ def _parse_path(
             f"{repaired} Excel-style dates (dd-mm-yyyy hh:mm) were read as day-month-year; "
             "export from Zendesk again to keep the seconds"
         )
+    standard = [name for name in header if not _CUSTOM_FIELD.search(name)]
+    parsed.warnings.extend(unused_column_warnings(standard, EXPORT_COLUMNS))
     return parsed
 
 

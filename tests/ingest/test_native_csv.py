@@ -11,7 +11,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.ingest import shopify, sql_values, surveys, zendesk
+from pipelines.ingest import google_ads, shopify, sql_values, surveys, zendesk
 from pipelines.ingest.native_csv import count_lines
 from pipelines.ingest.options import SurveyOptions
 from pipelines.ingest.parsed import Lineage
@@ -194,3 +194,53 @@ def test_survey_header_rows_spanning_lines_keep_answer_lines_exact(tmp_path):
     assert row["ended_at"] == dt.datetime(2026, 10, 1, 1, 59)
     [bad] = parsed.rejected
     assert (bad.line, bad.value) == (5, "12")
+
+
+def test_a_new_column_is_ignored_with_a_warning_naming_it(tmp_path):
+    path = tmp_path / "tickets.csv"
+    path.write_text(  # a custom ticket field (`[list]`) is the account's own: no warning
+        f"{ZENDESK_HEADER},Loyalty tier,Category [list]\n"
+        "1,A,a@example.com,S,Open,2026-09-01 10:00:00,5,gold,delivery\n",
+        encoding="utf-8",
+    )
+    parsed, [row] = _zendesk(path, tmp_path)
+    assert parsed.warnings == [
+        "column 'Loyalty tier' is not part of the export layout and was ignored"
+    ]
+    assert row["first_reply_minutes"] == 5 and "loyalty_tier" not in row
+
+    header = "Name,Email,Financial Status,Created at,Total,Lineitem quantity,Gift wrap"
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        f"{header}\n#1,a@example.com,paid,2026-09-01 10:00:00 +0200,30.00,1,yes\n",
+        encoding="utf-8",
+    )
+    parsed = shopify.parse(orders.read_bytes(), "o.csv", "Europe/Amsterdam")
+    assert parsed.warnings == [
+        "column 'Gift wrap' is not part of the export layout and was ignored"
+    ]
+    assert parsed.rows_loaded == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_google_ads_lines_are_exact_after_title_lines_and_a_blank_line(tmp_path, encoding):
+    report = (
+        "Campaign report\n"
+        '"September 1, 2026 - September 2, 2026"\n'
+        "Day,Campaign,Campaign ID,Impr.,Clicks,Cost,Conversions,Conv. value\n"
+        "2026-09-01,Brand,1,100,10,5.00,1,20.00\n"
+        "\n"
+        "2026-09-02,Brand,1,100,10,-5.00,1,20.00\n"
+        "2026-09-02,Generic,2,50,5,2.50,0,0.00\n"
+        "Total: Account,,,250,25,2.50,2,40.00\n"
+    )
+    path = tmp_path / "report.csv"
+    path.write_bytes(report.encode(encoding))
+    parsed = google_ads.parse(
+        path, "r.csv", tmp_path / "work", Lineage("r.csv", "h", "l", dt.datetime(2026, 10, 1))
+    )
+    rows = pq.read_table(parsed.staged[google_ads.TABLE]).to_pylist()
+    assert [(r["campaign_name"], r["_row_number"]) for r in rows] == [("Brand", 4), ("Generic", 7)]
+    [bad] = parsed.rejected
+    assert (bad.line, bad.column, bad.check) == (6, "Cost", "cost >= 0")
+    assert parsed.summary_rows == 1 and parsed.rows_read == 3
