@@ -61,6 +61,29 @@ METRICS = {
     "conversions": ("key_events", False),
     "total revenue": ("total_revenue", False),
 }
+# The other metrics of GA4's acquisition reports: read nothing from them, do not warn about them.
+# Any other column is new (schema drift) and is reported.
+KNOWN_UNUSED = {
+    "engagement rate",
+    "average engagement time per session",
+    "average engagement time",
+    "events per session",
+    "event count",
+    "session key event rate",
+    "session conversion rate",
+    "users",
+    "total users",
+    "active users",
+    "new users",
+    "returning users",
+    "bounce rate",
+    "views",
+    "views per session",
+    "sessions per user",
+    "engaged sessions per user",
+    "purchase revenue",
+    "ecommerce purchases",
+}
 _CHANNEL_HEADER = re.compile(r"^session (default|primary) channel group", re.IGNORECASE)
 _DATE = re.compile(r"^\d{8}$")
 
@@ -112,6 +135,15 @@ def parse(data: bytes, file: str) -> ParsedFile:
                 file, f"required column missing: {needed.replace('_', ' ')}", line=header_line
             )
 
+    warnings = [
+        f"column '{header[i]}' is not part of the report layout and was ignored"
+        for i, name in enumerate(lower)
+        if name
+        and i != channel_index
+        and name != "date"
+        and name not in METRICS
+        and name not in KNOWN_UNUSED
+    ]
     values: dict[str, list] = {f.name: [] for f in SCHEMA}
     rejected: list[RejectedRow] = []
     summary = read = 0
@@ -209,4 +241,5 @@ def parse(data: bytes, file: str) -> ParsedFile:
         summary_rows=summary,
         first_date=min(dates) if dates else None,
         last_date=max(dates) if dates else None,
+        warnings=warnings,
     )

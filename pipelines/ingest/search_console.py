@@ -31,6 +31,7 @@ from pipelines.ingest.text_files import (
     parse_number,
     physical_line_numbers,
     split_rows,
+    unused_column_warnings,
 )
 
 SOURCE = "search_console"
@@ -87,6 +88,24 @@ SCHEMAS = {
 
 BULK_COLUMNS = {"data_date", "query", "impressions", "clicks", "sum_top_position"}
 API_COLUMNS = {"date", "query", "clicks", "impressions", "position"}
+# The columns of the bulk export tables (site and URL impressions) and of API exports: any other
+# column is new (schema drift) and is reported. The URL table's search-appearance flags (`is_*`)
+# come and go with Google's features and are expected.
+BULK_LAYOUT = frozenset(
+    {*BULK_COLUMNS, "site_url", "url", "is_anonymized_query", "country", "search_type", "device"}
+)
+API_LAYOUT = frozenset(
+    {
+        *API_COLUMNS,
+        "page",
+        "country",
+        "device",
+        "ctr",
+        "site_url",
+        "search_type",
+        "search_appearance",
+    }
+)
 UI_DATE = {"date", "datum"}
 UI_QUERY = {"top queries", "populairste zoekopdrachten", "query", "zoekopdracht"}
 UI_METRICS = {
@@ -114,7 +133,7 @@ def read(path: Path, lineage: Lineage, workdir: Path) -> ParsedFile:
     header = [c.strip().strip('"').lower() for c in first_line.lstrip("\ufeff").split(delimiter)]
     columns = set(header)
     if columns >= BULK_COLUMNS:
-        return _read_bulk(
+        parsed = _read_bulk(
             path,
             lineage,
             workdir,
@@ -123,8 +142,13 @@ def read(path: Path, lineage: Lineage, workdir: Path) -> ParsedFile:
             encoding=encoding,
             delimiter=delimiter,
         )
+        flags = [c for c in header if not c.startswith("is_")]
+        parsed.warnings.extend(unused_column_warnings(flags, BULK_LAYOUT))
+        return parsed
     if columns >= API_COLUMNS:
-        return _read_api(path, lineage, workdir, header, encoding, delimiter)
+        parsed = _read_api(path, lineage, workdir, header, encoding, delimiter)
+        parsed.warnings.extend(unused_column_warnings(header, API_LAYOUT))
+        return parsed
     if columns & UI_DATE or columns & UI_QUERY:
         return _read_ui_files({PurePosixPath(name).name: path.read_bytes()}, name)
     raise FileRefused(

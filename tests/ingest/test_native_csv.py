@@ -11,11 +11,12 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.ingest import google_ads, shopify, sql_values, surveys, zendesk
+from pipelines.ingest import ga4, google_ads, search_console, shopify, sql_values, surveys, zendesk
 from pipelines.ingest.native_csv import count_lines
 from pipelines.ingest.options import SurveyOptions
 from pipelines.ingest.parsed import Lineage
 
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 ZENDESK_HEADER = (
     "Id,Requester,Requester email,Subject,Status,Created at,First reply time in minutes"
 )
@@ -244,3 +245,27 @@ def test_google_ads_lines_are_exact_after_title_lines_and_a_blank_line(tmp_path,
     [bad] = parsed.rejected
     assert (bad.line, bad.column, bad.check) == (6, "Cost", "cost >= 0")
     assert parsed.summary_rows == 1 and parsed.rows_read == 3
+
+
+def test_new_columns_in_search_console_and_ga4_exports_are_reported(tmp_path):
+    bulk = tmp_path / "bulk.csv"
+    bulk.write_text(
+        "data_date,site_url,query,is_anonymized_query,country,search_type,device,impressions,"
+        "clicks,sum_top_position,is_video,freshness\n"
+        "2026-09-01,sc-domain:example.com,tuinset,false,nld,WEB,MOBILE,100,5,150,false,new\n",
+        encoding="utf-8",
+    )
+    lineage = Lineage("bulk.csv", "h", "l", dt.datetime(2026, 10, 1))
+    parsed = search_console.read(bulk, lineage, tmp_path / "work")
+    assert parsed.warnings == [
+        "column 'freshness' is not part of the export layout and was ignored"
+    ]
+    assert parsed.rows_loaded == 1
+
+    report = (FIXTURES / "ga4" / "traffic_acquisition_by_date.csv").read_text(encoding="utf-8")
+    report = report.replace("Key events,Total revenue", "Key events,Total revenue,Scroll depth")
+    parsed = ga4.parse(report.encode(), "ga4.csv")
+    assert parsed.warnings == [
+        "column 'Scroll depth' is not part of the report layout and was ignored"
+    ]
+    assert parsed.rows_loaded == 4
