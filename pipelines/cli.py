@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -151,13 +152,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     }
     from pipelines.run_recovery import release_dead_runs, run_tags
 
-    with DagsterInstance.get() as instance:
+    # dbt's line per model and test goes to a file (the run summary below counts them); the
+    # ingestion and check messages stay on the terminal. --verbose shows dbt's lines too.
+    dbt_log = settings.work_db_path.parent / "logs" / "dbt-output.log"
+    dbt_log.parent.mkdir(parents=True, exist_ok=True)
+    with DagsterInstance.get() as instance, dbt_log.open("w", encoding="utf-8") as sink:
         for run_id in release_dead_runs(instance):
             err.print(f"[yellow]an interrupted run ({run_id[:8]}) was cleaned up[/yellow]")
-        result = job.execute_in_process(
-            instance=instance, run_config=run_config, raise_on_error=False, tags=run_tags()
-        )
+        quiet_dbt = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(sink)
+        with quiet_dbt:
+            result = job.execute_in_process(
+                instance=instance, run_config=run_config, raise_on_error=False, tags=run_tags()
+            )
     console.print(run_summary(result))
+    if not args.verbose:
+        console.print(f"dbt's output: {dbt_log}", highlight=False, soft_wrap=True)
     if not result.success:
         err.print("[red bold]The run failed.[/red bold]")
         for event in result.all_events:
@@ -299,6 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="materialise every asset once, then print the scorecard")
     run.add_argument("--as-of", help="as-of date or time (default: now, reporting time zone)")
     run.add_argument("--quiet", action="store_true", help="do not print the scorecard")
+    run.add_argument(
+        "--verbose", action="store_true", help="show dbt's line per model and test while it runs"
+    )
     run.add_argument(
         "--rebuild-from",
         metavar="YYYY-MM-DD",

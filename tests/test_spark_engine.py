@@ -61,6 +61,11 @@ def spark_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         timeout=600,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    # dbt's line per model goes to a file, not the terminal; the run says where.
+    [dbt_log] = [
+        line.split(": ", 1)[1] for line in run.stdout.splitlines() if "dbt's output" in line
+    ]
+    assert "OK created" in Path(dbt_log).read_text() and "OK created" not in run.stdout
     scorecard = subprocess.run(
         [sys.executable, "-m", "pipelines.cli", "scorecard", "--format", "json"],
         env=env,
