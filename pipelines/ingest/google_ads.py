@@ -24,6 +24,7 @@ from pipelines.ingest.native_csv import (
     TableSpec,
     path_or_bytes,
     read_table,
+    refusal,
 )
 from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.text_files import find_header, head_text
@@ -171,7 +172,7 @@ def _parse_path(path: Path, file: str, workdir: Path, lineage: Lineage) -> Parse
                 con, sample, position, default="," if dutch else ".", file=file
             )
         except duckdb.Error as exc:
-            raise FileRefused(file, f"cannot be read as a Google Ads report: {exc}") from exc
+            raise refusal(file, "a Google Ads report", exc) from exc
     columns, checks, layers, windows = _columns_and_checks(position, header.cells, decimal)
     table = TableSpec(
         TABLE,

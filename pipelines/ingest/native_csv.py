@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv as csv_module
 import datetime as dt
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -287,6 +288,32 @@ class CsvLoad:
             self.scratch.rmdir()
 
 
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+
+
+def refusal(name: str, what: str, exc: duckdb.Error) -> FileRefused:
+    """A clear refusal for a file DuckDB could not read: the line and the first sentence of the
+    reason, without DuckDB's own advice (which names its reader options, not the export)."""
+    message = str(exc)
+    found = _CSV_LINE.search(message)
+    line = int(found.group(1)) if found else None
+    if "Invalid unicode" in message:
+        return FileRefused(
+            name, "not valid UTF-8 text; save the export as UTF-8 (or UTF-16) CSV", line=line
+        )
+    reason = next(
+        (
+            part.strip()
+            for part in message.splitlines()
+            if part.strip()
+            and not part.startswith(("Original Line", "Possible", "  "))
+            and "CSV Error on Line" not in part
+        ),
+        message.splitlines()[0] if message else type(exc).__name__,
+    )
+    return FileRefused(name, f"cannot be read as {what}: {reason}", line=line)
+
+
 UNSAVED = Lineage("unsaved", "unsaved", "unsaved", dt.datetime(2000, 1, 1))
 
 
@@ -382,7 +409,7 @@ def read_table(
         rejected = load.rejected()
         skipped = load.skipped()
     except duckdb.Error as exc:
-        raise FileRefused(name, f"cannot be read as {table.what}: {exc}") from exc
+        raise refusal(name, table.what, exc) from exc
     finally:
         load.close()
         con.close()

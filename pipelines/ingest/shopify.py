@@ -26,6 +26,7 @@ from pipelines.ingest.native_csv import (
     Layer,
     hash_columns,
     path_or_bytes,
+    refusal,
 )
 from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.text_files import head_text, split_rows, unused_column_warnings
@@ -271,7 +272,7 @@ def _parse_path(
         ).fetchone()
         rejected = load.rejected()
     except duckdb.Error as exc:
-        raise FileRefused(file, f"cannot be read as a Shopify orders export: {exc}") from exc
+        raise refusal(file, "a Shopify orders export", exc) from exc
     finally:
         load.close()
         con.close()

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.ingest import ga4, google_ads, search_console, shopify, sql_values, surveys, zendesk
+from pipelines.ingest.errors import FileRefused
 from pipelines.ingest.native_csv import count_lines
 from pipelines.ingest.options import SurveyOptions
 from pipelines.ingest.parsed import Lineage
@@ -269,3 +270,18 @@ def test_new_columns_in_search_console_and_ga4_exports_are_reported(tmp_path):
         "column 'Scroll depth' is not part of the report layout and was ignored"
     ]
     assert parsed.rows_loaded == 4
+
+
+def test_invalid_text_far_into_a_file_is_refused_with_its_line(tmp_path):
+    # The first 64 KiB decide the encoding; a bad byte after them is found by DuckDB.
+    good = "1,A,a@example.com,S,Open,2026-09-01 10:00:00,5\n"
+    path = tmp_path / "tickets.csv"
+    path.write_bytes(
+        (ZENDESK_HEADER + "\n" + good * 5000).encode()
+        + b"2,B\xff,b@example.com,S,Open,2026-09-01 10:00:00,5\n"
+    )
+    with pytest.raises(FileRefused) as refused:
+        _zendesk(path, tmp_path)
+    assert str(refused.value) == (
+        "t.csv, line 5002: not valid UTF-8 text; save the export as UTF-8 (or UTF-16) CSV"
+    )
