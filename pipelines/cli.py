@@ -156,14 +156,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     # ingestion and check messages stay on the terminal. --verbose shows dbt's lines too.
     dbt_log = settings.work_db_path.parent / "logs" / "dbt-output.log"
     dbt_log.parent.mkdir(parents=True, exist_ok=True)
-    with DagsterInstance.get() as instance, dbt_log.open("w", encoding="utf-8") as sink:
+    with DagsterInstance.get() as instance, contextlib.ExitStack() as quiet_dbt:
         for run_id in release_dead_runs(instance):
             err.print(f"[yellow]an interrupted run ({run_id[:8]}) was cleaned up[/yellow]")
-        quiet_dbt = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(sink)
-        with quiet_dbt:
-            result = job.execute_in_process(
-                instance=instance, run_config=run_config, raise_on_error=False, tags=run_tags()
-            )
+        if not args.verbose:
+            sink = quiet_dbt.enter_context(dbt_log.open("w", encoding="utf-8"))
+            quiet_dbt.enter_context(contextlib.redirect_stdout(sink))
+        result = job.execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False, tags=run_tags()
+        )
     console.print(run_summary(result))
     if not args.verbose:
         console.print(f"dbt's output: {dbt_log}", highlight=False, soft_wrap=True)

@@ -62,6 +62,38 @@ def lineage_sql(lineage: Lineage) -> str:
     )
 
 
+def check_sql(checks: list[Check], skip: str = "false") -> tuple[str, str, str]:
+    """SQL for a row's first failed check: its index (`_check`, evaluated once per row; null when
+    every check passed or the row is skipped), then that check's `column<US>check` name and the
+    value it saw, both read from `_check`."""
+    if not checks:
+        return "cast(null as integer)", "cast(null as varchar)", "cast(null as varchar)"
+    problem = (
+        f"case when {skip} then null\n"
+        + "".join(f"  when {c.failed} then {i}\n" for i, c in enumerate(checks))
+        + "  else null end"
+    )
+    name = (
+        "case _check\n"
+        + "".join(
+            f"  when {i} then {quote(c.column + chr(31) + c.check)}\n" for i, c in enumerate(checks)
+        )
+        + "  else null end"
+    )
+    value = (
+        "case _check\n"
+        + "".join(f"  when {i} then cast({c.value} as varchar)\n" for i, c in enumerate(checks))
+        + "  else null end"
+    )
+    return problem, name, value
+
+
+def rejected_row(line: int, problem: str, value: str | None, original: str | None) -> RejectedRow:
+    """A quarantined row from the `_problem` name written by `check_sql`."""
+    column, check = problem.split(chr(31), 1)
+    return RejectedRow(int(line), column, check, value or "", original or "")
+
+
 def connect(workdir: Path) -> duckdb.DuckDBPyConnection:
     workdir.mkdir(parents=True, exist_ok=True)
     limit = os.environ.get("KPI_INGEST_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
@@ -82,50 +114,22 @@ def load(
     *,
     first_line: int,
     date_column: str | None = "date_day",
-    row_number_column: str | None = None,
 ) -> NativeResult:
     """Type and check every row of `source_sql`; write the good ones to `staged`.
 
     `first_line` is the line number of the first data row; `original` is an SQL expression that
     rebuilds the row's text for the quarantine.
     """
-    # The checks are evaluated once per row (their index), then mapped to names and values.
-    problem = (
-        "case\n"
-        + "\n".join(f"  when {c.failed} then {i}" for i, c in enumerate(checks))
-        + "\n  else null end"
-        if checks
-        else "cast(null as integer)"
-    )
-    name = (
-        "case _check\n"
-        + "\n".join(
-            f"  when {i} then {quote(c.column + chr(31) + c.check)}" for i, c in enumerate(checks)
-        )
-        + "\n  else null end"
-        if checks
-        else "cast(null as varchar)"
-    )
-    value = (
-        "case _check\n"
-        + "\n".join(f"  when {i} then cast({c.value} as varchar)" for i, c in enumerate(checks))
-        + "\n  else null end"
-        if checks
-        else "cast(null as varchar)"
-    )
+    problem, name, value = check_sql(checks)
     typed = ",\n  ".join(f"cast({c.expression} as {c.sql_type}) as {c.name}" for c in columns)
     everything = staged.with_name(staged.stem + ".all.parquet")
-    rows = (
-        source_sql
-        if row_number_column
-        else f"(select *, row_number() over () as _rn from {source_sql})"
-    )
+    rows = f"(select *, row_number() over () as _rn from {source_sql})"
     con.execute(
         f"""
         copy (
             select
               {typed},
-              {row_number_column or f"_rn + {first_line - 1}"} as _row_number,
+              _rn + {first_line - 1} as _row_number,
               {name} as _problem,
               {value} as _problem_value,
               case when _check is not null then {original} end as _original
@@ -141,7 +145,6 @@ def load(
             select {names}, _row_number, {lineage_columns}
             from read_parquet({quote(str(everything))})
             where _problem is null
-            {"order by _row_number" if row_number_column else ""}
         ) to {quote(str(staged))} (format parquet, compression zstd)
         """
     )
@@ -161,8 +164,5 @@ def load(
         f"order by _row_number"
     ).fetchall()
     everything.unlink(missing_ok=True)
-    rejected = []
-    for line, name, bad_value, text in rejected_rows:
-        column, check = name.split(chr(31), 1)
-        rejected.append(RejectedRow(int(line), column, check, bad_value or "", text or ""))
+    rejected = [rejected_row(*row) for row in rejected_rows]
     return NativeResult(int(rows_read), int(rows_loaded), rejected, first, last)

@@ -27,7 +27,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.ingest.errors import FileRefused, RejectedRow
-from pipelines.ingest.native import Check, Column, connect, lineage_sql, quote
+from pipelines.ingest.native import (
+    Check,
+    Column,
+    check_sql,
+    connect,
+    lineage_sql,
+    quote,
+    rejected_row,
+)
 from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.sql_values import salted_hash, trimmed
 
@@ -98,6 +106,16 @@ def record_start_lines(file: CsvFile) -> list[int]:
     return starts
 
 
+@dataclass(frozen=True)
+class Summary:
+    rows_read: int
+    rows_loaded: int
+    first_date: dt.date | None
+    last_date: dt.date | None
+    skipped: int
+    extra: object
+
+
 @dataclass
 class CsvLoad:
     """One CSV export being typed and checked by DuckDB."""
@@ -142,24 +160,7 @@ class CsvLoad:
             + ", ".join(f"coalesce({n}, '')" for n in self.file.names)
             + ")"
         )
-        problem = (
-            "case when _skip then null\n"
-            + "\n".join(f"  when {c.failed} then {i}" for i, c in enumerate(checks))
-            + "\n  else null end"
-        )
-        name = (
-            "case _check\n"
-            + "\n".join(
-                f"  when {i} then {quote(c.column + chr(31) + c.check)}"
-                for i, c in enumerate(checks)
-            )
-            + "\n  else null end"
-        )
-        value = (
-            "case _check\n"
-            + "\n".join(f"  when {i} then cast({c.value} as varchar)" for i, c in enumerate(checks))
-            + "\n  else null end"
-        )
+        problem, name, value = check_sql(checks, skip="_skip")
         typed = ",\n  ".join(f"cast({c.expression} as {c.sql_type}) as {c.name}" for c in columns)
 
         def stacked(relation: str, stack: tuple[Layer, ...]) -> str:
@@ -249,30 +250,26 @@ class CsvLoad:
     def good(self) -> str:
         return f"(select * from {self.rows} where _problem is null)"
 
-    def counts(self) -> tuple[int, int]:
-        """(rows read, rows that passed every check)."""
-        read, loaded = self.con.execute(
-            f"select count(*), count(*) filter (where _problem is null) from {self.rows}"
+    def summary(self, day: str, *, day_rows: str = "_problem is null", extra: str = "null"):
+        """In one scan: rows read, rows that passed every check, the first and last `day` of the
+        rows where `day_rows`, rows that `skip` set aside, and `extra` (an aggregate)."""
+        data = "not _skip"
+        read, loaded, first, last, skipped, extra_value = self.con.execute(
+            f"select count(*) filter (where {data}), "
+            f"count(*) filter (where {data} and _problem is null), "
+            f"min(cast({day} as date)) filter (where {data} and ({day_rows})), "
+            f"max(cast({day} as date)) filter (where {data} and ({day_rows})), "
+            f"count(*) filter (where _skipped), {extra} "
+            f"from read_parquet({quote(str(self._everything))})"
         ).fetchone()
-        return int(read), int(loaded)
-
-    def skipped(self) -> int:
-        """Rows that `skip` set aside (not blank rows)."""
-        (count,) = self.con.execute(
-            f"select count(*) from read_parquet({quote(str(self._everything))}) where _skipped"
-        ).fetchone()
-        return int(count)
+        return Summary(int(read), int(loaded), first, last, int(skipped), extra_value)
 
     def rejected(self) -> list[RejectedRow]:
         found = self.con.execute(
             f"select _line, _problem, _problem_value, _original from {self.rows} "
             "where _problem is not null order by _rn"
         ).fetchall()
-        rejected = []
-        for line, problem, bad_value, text in found:
-            column, check = problem.split(chr(31), 1)
-            rejected.append(RejectedRow(int(line), column, check, bad_value or "", text or ""))
-        return rejected
+        return [rejected_row(*row) for row in found]
 
     def write(self, select: str, staged: Path) -> Path:
         """Write `select` (a query over `good`/`rows`) to a Parquet file."""
@@ -317,21 +314,6 @@ def refusal(name: str, what: str, exc: duckdb.Error) -> FileRefused:
 UNSAVED = Lineage("unsaved", "unsaved", "unsaved", dt.datetime(2000, 1, 1))
 
 
-def parse_bytes(
-    data: bytes, read: Callable[[Path, Path], ParsedFile], schemas: dict[str, pa.Schema]
-) -> ParsedFile:
-    """Read an export given as bytes with a path-based reader `read(path, scratch)`; the rows
-    come back as tables in `schemas` (without lineage), not as staged files."""
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "export.csv"
-        path.write_bytes(data)
-        parsed = read(path, Path(scratch) / "work")
-        for table in list(parsed.staged):
-            rows = pq.read_table(parsed.staged.pop(table))
-            parsed.tables[table] = rows.select(schemas[table].names).cast(schemas[table])
-        return parsed
-
-
 def path_or_bytes(
     data: bytes | Path,
     workdir: Path | None,
@@ -343,8 +325,14 @@ def path_or_bytes(
     workdir) read through a scratch folder and return the rows as tables, personal data as is."""
     if isinstance(data, Path) and workdir is not None:
         return read(data, workdir, salt)
-    content = data.read_bytes() if isinstance(data, Path) else data
-    return parse_bytes(content, lambda path, scratch: read(path, scratch, None), schemas)
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "export.csv"
+        path.write_bytes(data.read_bytes() if isinstance(data, Path) else data)
+        parsed = read(path, Path(scratch) / "work", None)
+        for table in list(parsed.staged):
+            rows = pq.read_table(parsed.staged.pop(table))
+            parsed.tables[table] = rows.select(schemas[table].names).cast(schemas[table])
+        return parsed
 
 
 def hash_columns(pii: dict[str, str], salt: str | None) -> str:
@@ -380,10 +368,10 @@ def read_table(
     workdir: Path,
     lineage: Lineage,
     salt: str | None,
-    extra: str = "null",
+    extra: str | None = None,
 ) -> tuple[ParsedFile, object]:
-    """Type, check and stage one table from `file`; also returns `extra` (SQL over the good rows,
-    an aggregate) for reader-specific warnings."""
+    """Type, check and stage one table from `file`; also returns `extra` (an aggregate call over
+    the rows that passed) for reader-specific warnings."""
     con = connect(workdir)
     load = CsvLoad(con, file, workdir / "checked")
     staged = workdir / f"{table.name}.parquet"
@@ -401,26 +389,23 @@ def read_table(
             f"{lineage_sql(lineage)} from {load.good}",
             staged,
         )
-        read, loaded = load.counts()
-        day = f"cast({table.date_column} as date)"
-        first, last, extra_value = con.execute(
-            f"select min({day}), max({day}), {extra} from {load.good}"
-        ).fetchone()
+        passed = "not _skip and _problem is null"
+        extra = f"{extra} filter (where {passed})" if extra else "null"
+        summary = load.summary(table.date_column, extra=extra)
         rejected = load.rejected()
-        skipped = load.skipped()
     except duckdb.Error as exc:
         raise refusal(name, table.what, exc) from exc
     finally:
         load.close()
         con.close()
     parsed = ParsedFile(
-        rows_read=read,
-        rows_loaded=loaded,
+        rows_read=summary.rows_read,
+        rows_loaded=summary.rows_loaded,
         staged={table.name: staged},
         rejected=rejected,
-        summary_rows=skipped,
-        first_date=first,
-        last_date=last,
+        summary_rows=summary.skipped,
+        first_date=summary.first_date,
+        last_date=summary.last_date,
         warnings=list(load.warnings),
     )
-    return parsed, extra_value
+    return parsed, summary.extra

@@ -132,10 +132,8 @@ def ingest_file(
     workdir = Path(tempfile.mkdtemp(prefix=f"ingest-{os.getpid()}-", dir=scratch))
     try:
         try:
-            if spec.pii:
-                require_salt(options)  # personal data is hashed while it is read
             parsed = spec.read(path, lineage, options, workdir)
-        except (FileRefused, MissingSaltError) as exc:
+        except (FileRefused, MissingSaltError) as exc:  # no salt: personal data cannot be read
             record = replace(base, status="refused", message=str(exc))
             store.write_load_record(record)
             return record

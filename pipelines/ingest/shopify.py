@@ -249,11 +249,13 @@ def _parse_path(
 
     try:
         load.check(columns=columns, checks=checks, layers=layers, windows=windows)
-        (out_of_step,) = con.execute(
-            f"select count(*) from {load.rows} where (_problem is null) <> _accepted"
-        ).fetchone()
-        if out_of_step:  # the line numbers were counted over exactly the rows that pass
-            raise RuntimeError(f"{out_of_step} rows accepted by one pass and not the other")
+        summary = load.summary(
+            "created_at",
+            day_rows="_order_kept",
+            extra="count(*) filter (where not _skip and (_problem is null) <> _accepted)",
+        )
+        if summary.extra:  # the line numbers were counted over exactly the rows that pass
+            raise RuntimeError(f"{summary.extra} rows accepted by one pass and not the other")
         for table, schema, where in (
             (ORDER_LINES, LINES_SCHEMA, "_problem is null"),
             (ORDERS, ORDERS_SCHEMA, "_order_kept"),
@@ -265,11 +267,6 @@ def _parse_path(
                 f"from {load.rows} where {where}",
                 staged[table],
             )
-        read, loaded = load.counts()
-        first, last = con.execute(
-            f"select min(created_at)::date, max(created_at)::date from {load.rows} "
-            "where _order_kept"
-        ).fetchone()
         rejected = load.rejected()
     except duckdb.Error as exc:
         raise refusal(file, "a Shopify orders export", exc) from exc
@@ -277,12 +274,12 @@ def _parse_path(
         load.close()
         con.close()
     return ParsedFile(
-        rows_read=read,
-        rows_loaded=loaded,
+        rows_read=summary.rows_read,
+        rows_loaded=summary.rows_loaded,
         staged=staged,
         rejected=rejected,
-        first_date=first,
-        last_date=last,
+        first_date=summary.first_date,
+        last_date=summary.last_date,
         warnings=[*load.warnings, *unused_column_warnings(header, EXPORT_COLUMNS)],
     )
 

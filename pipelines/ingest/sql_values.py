@@ -9,12 +9,10 @@ from __future__ import annotations
 import hashlib
 import re
 
+from pipelines.ingest.native import quote
+
 # Whitespace as Python's str.strip() sees it (ASCII, Unicode separators, the C0 separators).
 _SPACE = r"[\s\pZ\x0b\x1c-\x1f\x85]"
-
-
-def quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def trimmed(cell: str) -> str:
