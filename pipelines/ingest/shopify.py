@@ -326,6 +326,12 @@ def _columns_and_checks(
             "the order's first row has its creation time",
             "''",
         ),
+        Check(  # exports never hold the future (a day's tolerance for time zones)
+            f"cast({v.in_zone('_created_at', reporting_timezone)} as date) > current_date + 1",
+            "Created at",
+            "date is not in the future",
+            raw("Created at"),
+        ),
         *(
             Check(f"{raw(c)} <> '' and _{n} is null", c, timestamp_check, raw(c))
             for n, c in _TIMES.items()

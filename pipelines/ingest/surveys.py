@@ -208,6 +208,14 @@ def _columns_and_checks(
                     raw(position),
                 )
             )
+            checks.append(
+                Check(  # exports never hold the future (a day's tolerance for time zones)
+                    f"cast({times[column]} as date) > current_date + 1",
+                    header[position],
+                    "date is not in the future",
+                    raw(position),
+                )
+            )
     checks += [
         Check(
             f"{raw(nps)} <> '' and not coalesce(regexp_matches({raw(nps)}, '^\\d+$') "

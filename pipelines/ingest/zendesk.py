@@ -263,6 +263,15 @@ def _columns_and_checks(
         ]
         if name == "created_at":
             checks.append(Check(f"{raw(column)} = ''", column, "creation time is present", "''"))
+            checks.append(
+                Check(  # exports never hold the future (a day's tolerance for time zones)
+                    f"cast({v.in_zone('_created_at_instant', reporting_timezone)} as date) "
+                    "> current_date + 1",
+                    column,
+                    "date is not in the future",
+                    raw(column),
+                )
+            )
     satisfaction = f"lower({raw('Satisfaction Score')})"
     checks.append(
         Check(

@@ -285,3 +285,66 @@ def test_invalid_text_far_into_a_file_is_refused_with_its_line(tmp_path):
     assert str(refused.value) == (
         "t.csv, line 5002: not valid UTF-8 text; save the export as UTF-8 (or UTF-16) CSV"
     )
+
+
+FUTURE_ROWS = {
+    # source: (file text with one good row and one row dated in 2099, the column named)
+    "google_ads": (
+        "Day,Campaign,Campaign ID,Cost,Conversions,Conv. value\n"
+        "2026-09-01,Brand,1,5.00,1,20.00\n2099-09-01,Brand,1,5.00,1,20.00\n",
+        "Day",
+    ),
+    "search_console": (
+        "data_date,site_url,query,is_anonymized_query,country,search_type,device,impressions,"
+        "clicks,sum_top_position\n"
+        "2026-09-01,sc-domain:example.com,q,false,nld,WEB,MOBILE,10,1,5\n"
+        "2099-09-01,sc-domain:example.com,q,false,nld,WEB,MOBILE,10,1,5\n",
+        "data_date",
+    ),
+    "ga4": (
+        "# Start date: 20260901\n\nSession default channel group,Date,Sessions,Key events\n"
+        "Direct,20260901,10,1\nDirect,20990901,10,1\n",
+        "Date",
+    ),
+    "orders": (
+        "Name,Email,Financial Status,Created at,Total,Lineitem quantity\n"
+        "#1,a@example.com,paid,2026-09-01 10:00:00 +0200,10.00,1\n"
+        "#2,b@example.com,paid,2099-09-01 10:00:00 +0200,10.00,1\n",
+        "Created at",
+    ),
+    "support_tickets": (
+        f"{ZENDESK_HEADER}\n1,A,a@example.com,S,Open,2026-09-01 10:00:00,5\n"
+        "2,B,b@example.com,S,Open,2099-09-01 10:00:00,5\n",
+        "Created at",
+    ),
+    "surveys": (
+        "Respondent ID,End Date,How likely is it that you would recommend us?,How satisfied?\n"
+        ",,Response,Response\n11,09/30/2026 11:59:00 PM,9,5\n12,09/30/2099 11:59:00 PM,9,5\n",
+        "End Date",
+    ),
+}
+
+
+@pytest.mark.parametrize("source", sorted(FUTURE_ROWS))
+def test_a_row_dated_in_the_future_is_quarantined_in_every_source(tmp_path, source):
+    from pipelines.ingest.options import IngestOptions
+    from pipelines.ingest.raw_store import RawStore
+    from pipelines.ingest.runner import ingest_source
+    from pipelines.ingest.sources import SOURCES
+
+    text, column = FUTURE_ROWS[source]
+    (tmp_path / "landing" / source).mkdir(parents=True)
+    (tmp_path / "landing" / source / "export.csv").write_text(text, encoding="utf-8")
+    options = IngestOptions(pii_salt="salt", reject_threshold=0.5)
+    surveys_options = options.surveys.model_copy(update={"timezone": "UTC"})
+    options = options.model_copy(update={"surveys": surveys_options})
+    store = RawStore(tmp_path / "raw")
+    report = ingest_source(SOURCES[source], tmp_path / "landing", store, "load", options)
+    assert report.problems == []
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (2, 1, 1)
+    [(line, rejected_column, check)] = duckdb.execute(
+        "select line_number, column_name, check_name from read_parquet(?)",
+        [str(next((tmp_path / "raw" / "rejected_rows").glob("*.parquet")))],
+    ).fetchall()
+    assert (rejected_column, check) == (column, "date is not in the future")
+    assert line == text.count("\n")  # the last line of the file
