@@ -40,6 +40,7 @@ def run_once(engine: str) -> tuple[float, float]:
             "KPI_WORK_DB_PATH": str(root / "work" / "kpi_work.duckdb"),
             "KPI_WAREHOUSE_PATH": str(root / "published" / "kpi.duckdb"),
             "KPI_SPARK_DIR": str(root / "spark"),
+            "KPI_ALLOW_PATHS_OUTSIDE_PROJECT": "1",
             "DAGSTER_HOME": str(root / "dagster_home"),
             "KPI_PII_SALT": "benchmark-salt",
         }

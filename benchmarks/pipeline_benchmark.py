@@ -84,6 +84,7 @@ def environment(root: Path, landing: Path) -> dict[str, str]:
         "KPI_RAW_DIR": str(root / "raw"),
         "KPI_WORK_DB_PATH": str(root / "work" / "kpi_work.duckdb"),
         "KPI_WAREHOUSE_PATH": str(root / "published" / "kpi.duckdb"),
+        "KPI_ALLOW_PATHS_OUTSIDE_PROJECT": "1",
         "DAGSTER_HOME": str(root / "dagster_home"),
         "KPI_PII_SALT": "benchmark-salt",
     }

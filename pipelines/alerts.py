@@ -75,11 +75,10 @@ def alert_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunAlert:
 
 
 def default_alert_file() -> Path:
-    configured = os.environ.get("KPI_ALERT_FILE", "").strip()
-    if configured:
-        return Path(configured)
-    from pipelines.settings import Settings
+    from pipelines.settings import Settings, configured_path
 
+    if os.environ.get("KPI_ALERT_FILE", "").strip():
+        return configured_path("KPI_ALERT_FILE", Path("alerts.jsonl"))
     return Settings.from_env().warehouse_path.parent / "alerts.jsonl"
 
 

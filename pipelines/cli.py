@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.engines import Engine, EngineError
-from pipelines.settings import PROJECT_DIR, Settings
+from pipelines.settings import PROJECT_DIR, Settings, SettingsError
 
 console = Console()
 if not console.is_terminal:
@@ -349,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.func(args))
-    except EngineError as exc:
+    except (EngineError, SettingsError) as exc:
         err.print(f"[red bold]{exc}[/red bold]", highlight=False)
         return 2
     except DefinitionError as exc:

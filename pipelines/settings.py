@@ -14,10 +14,29 @@ DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
 DEFAULT_KPI_DEFINITIONS_DIR = PROJECT_DIR / "kpi_definitions"
 
 
-def _path(env_name: str, default: Path) -> Path:
+ALLOW_OUTSIDE_PROJECT = "KPI_ALLOW_PATHS_OUTSIDE_PROJECT"
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used, with the reason and the fix."""
+
+
+def configured_path(env_name: str, default: Path, *, contained: bool = True) -> Path:
+    """The path an environment variable names (relative to the project), or the default.
+
+    A configured path stays inside the project folder unless KPI_ALLOW_PATHS_OUTSIDE_PROJECT=1
+    says otherwise, so a typo or a `../..` never makes the pipeline read or write elsewhere.
+    """
     raw = os.environ.get(env_name, "").strip()
     path = Path(raw).expanduser() if raw else default
-    return path if path.is_absolute() else (PROJECT_DIR / path)
+    path = path if path.is_absolute() else (PROJECT_DIR / path)
+    allowed = os.environ.get(ALLOW_OUTSIDE_PROJECT) == "1"
+    if contained and raw and not allowed and not path.resolve().is_relative_to(PROJECT_DIR):
+        raise SettingsError(
+            f"{env_name}={raw} is outside the project folder {PROJECT_DIR}; configured paths "
+            f"stay inside it unless {ALLOW_OUTSIDE_PROJECT}=1 is set"
+        )
+    return path
 
 
 def _url(env_name: str) -> str | None:
@@ -46,24 +65,25 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        work_db_path = _path("KPI_WORK_DB_PATH", Path("warehouse/work/kpi_work.duckdb"))
+        work_db_path = configured_path("KPI_WORK_DB_PATH", Path("warehouse/work/kpi_work.duckdb"))
         landing_url = _url("KPI_LANDING_DIR")
         raw_url = _url("KPI_RAW_DIR")
         return cls(
             landing_dir=work_db_path.parent / "landing-mirror"
             if landing_url
-            else _path("KPI_LANDING_DIR", Path("data/landing")),
+            else configured_path("KPI_LANDING_DIR", Path("data/landing")),
             raw_dir=work_db_path.parent / "raw-mirror"
             if raw_url
-            else _path("KPI_RAW_DIR", Path("warehouse/raw")),
+            else configured_path("KPI_RAW_DIR", Path("warehouse/raw")),
             work_db_path=work_db_path,
-            warehouse_path=_path("KPI_WAREHOUSE_PATH", Path("warehouse/kpi.duckdb")),
-            definitions_dir=_path("KPI_DEFINITIONS_DIR", DEFAULT_KPI_DEFINITIONS_DIR),
-            dagster_home=_path("DAGSTER_HOME", Path(".dagster_home")),
+            warehouse_path=configured_path("KPI_WAREHOUSE_PATH", Path("warehouse/kpi.duckdb")),
+            definitions_dir=configured_path("KPI_DEFINITIONS_DIR", DEFAULT_KPI_DEFINITIONS_DIR),
+            # Dagster's own home is the operator's to place.
+            dagster_home=configured_path("DAGSTER_HOME", Path(".dagster_home"), contained=False),
             reporting_timezone=os.environ.get("KPI_REPORTING_TIMEZONE", "Europe/Amsterdam"),
             schedule_time=os.environ.get("KPI_SCHEDULE_TIME", "06:00"),
             engine=engine_from_env(),
-            spark_dir=_path("KPI_SPARK_DIR", Path("warehouse/spark")),
+            spark_dir=configured_path("KPI_SPARK_DIR", Path("warehouse/spark")),
             landing_url=landing_url,
             raw_url=raw_url,
         )

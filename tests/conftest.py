@@ -39,6 +39,7 @@ def warehouse_env(root: Path, landing: Path) -> dict[str, str]:
         "KPI_WAREHOUSE_PATH": str(root / "published" / "kpi.duckdb"),
         "DAGSTER_HOME": str(root / "dagster_home"),
         "KPI_PII_SALT": "fixture-salt-not-secret",
+        "KPI_ALLOW_PATHS_OUTSIDE_PROJECT": "1",  # the test folders are temporary folders
     }
 
 

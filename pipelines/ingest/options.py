@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipelines.settings import PROJECT_DIR
+from pipelines.settings import PROJECT_DIR, configured_path
 
 DEFAULT_CONFIG = PROJECT_DIR / "config" / "ingestion.yml"
 DEMO_SALT = "kpi-warehouse-demo-salt"
@@ -46,7 +46,7 @@ class MissingSaltError(RuntimeError):
 def load_options(
     path: Path | None = None, *, reporting_timezone: str | None = None
 ) -> IngestOptions:
-    path = path or Path(os.environ.get("KPI_INGESTION_CONFIG", "") or DEFAULT_CONFIG)
+    path = path or configured_path("KPI_INGESTION_CONFIG", DEFAULT_CONFIG)
     data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
     salt = os.environ.get("KPI_PII_SALT") or (
         DEMO_SALT if os.environ.get("KPI_DEMO_MODE") == "1" else None

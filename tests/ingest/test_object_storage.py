@@ -34,6 +34,7 @@ def test_settings_mirror_url_locations_into_the_working_folder(tmp_path, bucket)
         KPI_LANDING_DIR=f"{bucket}/landing/",
         KPI_RAW_DIR=f"{bucket}/raw",
         KPI_WORK_DB_PATH=str(tmp_path / "work" / "w.duckdb"),
+        KPI_ALLOW_PATHS_OUTSIDE_PROJECT="1",
         KPI_ENGINE="duckdb",
     ):
         settings = Settings.from_env()
@@ -45,6 +46,7 @@ def test_settings_mirror_url_locations_into_the_working_folder(tmp_path, bucket)
     with environment(
         KPI_RAW_DIR=f"{bucket}/raw",
         KPI_WORK_DB_PATH=str(tmp_path / "work" / "w.duckdb"),
+        KPI_ALLOW_PATHS_OUTSIDE_PROJECT="1",
         KPI_ENGINE="spark",
     ):
         # ... a Spark cluster reads it where it is.

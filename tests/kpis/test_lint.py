@@ -226,6 +226,7 @@ def test_fact_catalog_comes_from_the_dbt_mart_contracts():
 def test_run_refuses_invalid_definitions_with_the_problems(tmp_path, monkeypatch, capsys):
     directory = write_portfolio(tmp_path / "defs", [kpi(owner=None)])
     monkeypatch.setenv("KPI_DEFINITIONS_DIR", str(directory))
+    monkeypatch.setenv("KPI_ALLOW_PATHS_OUTSIDE_PROJECT", "1")
     assert main(["generate"]) == 2
     err = capsys.readouterr().err
     assert "The KPI definitions have errors; nothing was run." in err
