@@ -1,7 +1,7 @@
 """Very large exports for memory tests and benchmarks: a Shopify orders export of a given size.
 
-Real exports are the same rows repeated with new order numbers, customers and times: the file is
-written row by row, so generating a 2-GB file needs no more memory than a small one.
+Real exports are the same rows repeated with new order numbers, customers and times (all in 2025):
+the file is written row by row, so generating a 2-GB file needs no more memory than a small one.
 """
 
 from __future__ import annotations
@@ -21,14 +21,16 @@ _STATUSES = ("paid", "paid", "paid", "refunded", "pending", "partially_refunded"
 
 def write_large_orders_export(path: Path, target_bytes: int) -> tuple[int, int]:
     """Write orders until the file holds at least `target_bytes`; returns (rows, orders)."""
-    start = dt.datetime(2026, 1, 1, 8, 0)
+    start = dt.datetime(2025, 1, 1, 0, 0)
+    minutes_in_year = 365 * 24 * 60
     rows = orders = 0
     written = 0
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(HEADER + "\n")
         while written < target_bytes:
             orders += 1
-            created = start + dt.timedelta(minutes=7 * orders)
+            # Orders spread over 2025 (a file of any size stays in the past: never "the future").
+            created = start + dt.timedelta(minutes=(7 * orders) % minutes_in_year)
             stamp = created.strftime("%Y-%m-%d %H:%M:%S +0100")
             customer = orders % 50_000
             status = _STATUSES[orders % len(_STATUSES)]

@@ -267,7 +267,7 @@ class CsvLoad:
     def rejected(self) -> list[RejectedRow]:
         found = self.con.execute(
             f"select _line, _problem, _problem_value, _original from {self.rows} "
-            "where _problem is not null order by _rn"
+            "where _problem is not null"  # in file order: insertion order is kept, nothing sorted
         ).fetchall()
         return [rejected_row(*row) for row in found]
 
