@@ -125,6 +125,7 @@ class CsvLoad:
     scratch: Path
     warnings: list[str] = field(default_factory=list)
     _lines: str = "e._rn"
+    _ordinal: str = "e._rn"  # a row's position among the file's records, from 1
 
     @property
     def _everything(self) -> Path:
@@ -152,8 +153,10 @@ class CsvLoad:
         scan of only the columns they need, stored in file order and joined back by position,
         so the wide rows are never sorted, partitioned or held in memory.
         """
-        # Blank: every cell empty or spaces (true for most rows after the first cell's test).
-        blank = " and ".join(f"({trimmed(n)} = '' or {n} is null)" for n in self.file.names)
+        # Blank: every cell empty or spaces (only rows whose first cell is empty test the rest).
+        first, *rest = self.file.names
+        every = " and ".join(f"({trimmed(n)} = '' or {n} is null)" for n in self.file.names)
+        blank = f"(case when {trimmed(first)} <> '' then false else {every} end)" if rest else every
         skipped = f"not ({blank}) and coalesce({skip}, false)" if skip else "false"
         original = (  # the row's text, for the quarantine
             f"concat_ws({quote(self.file.delimiter)}, "
@@ -175,7 +178,9 @@ class CsvLoad:
 
         def read(parallel: bool) -> str:
             source = self.file.read_sql(parallel=parallel)
-            rows = f"(select *, row_number() over () as _rn from {source})"
+            # Windows order rows by their ordinal; without windows the rows are checked in
+            # parallel and written in file order, where their position is their ordinal.
+            rows = f"(select *, row_number() over () as _rn from {source})" if windows else source
             rows = f"(select *, {skipped} as _skipped from {rows})"
             return stacked(f"(select *, _skipped or ({blank}) as _skip from {rows})", layers)
 
@@ -192,9 +197,10 @@ class CsvLoad:
             if windows:  # row by row, in file order: no join, nothing held in memory
                 rows = f"(select * from {rows} positional join read_parquet({quote(str(flags))}))"
                 aligned = "case when _flags_rn <> _rn then error('rows out of step') end"
+            ordinal = "_rn, " if windows else ""
             return f"""
                 copy (
-                    select {typed}, _rn, _skip, _skipped, {aligned} as _aligned,
+                    select {typed}, {ordinal}_skip, _skipped, {aligned} as _aligned,
                       {name} as _problem,
                       {value} as _problem_value,
                       case when _check is not null then {original} end as _original
@@ -211,6 +217,8 @@ class CsvLoad:
                     raise
                 self.con.execute(step(parallel=False))  # quoted line breaks in padded rows
         flags.unlink(missing_ok=True)
+        if not windows:
+            self._ordinal = self._lines = "(e.file_row_number + 1)"
         self._number_lines()
 
     def _number_lines(self) -> None:
@@ -219,7 +227,7 @@ class CsvLoad:
         ).fetchone()
         before = self.file.lines_before
         if before + records == count_lines(self.file.path, self.file.encoding):
-            self._lines = f"e._rn + {before}"  # one line per record: the ordinal is the line
+            self._lines = f"{self._ordinal} + {before}"  # one line per record: the ordinal is it
             return
         starts = record_start_lines(self.file)
         if len(starts) != records:
@@ -227,7 +235,7 @@ class CsvLoad:
                 "line numbers are approximate (the file's records could not be matched to its "
                 "lines)"
             )
-            self._lines = f"e._rn + {before}"
+            self._lines = f"{self._ordinal} + {before}"
             return
         numbers = pa.table({"_line": pa.array(starts, pa.int64())})
         pq.write_table(numbers, self._record_lines)
@@ -243,7 +251,8 @@ class CsvLoad:
         )
         return (
             f"(select e.*, cast({self._lines} as bigint) as _line "
-            f"from read_parquet({quote(str(self._everything))}) e{join} where not e._skip)"
+            f"from read_parquet({quote(str(self._everything))}, file_row_number = true) e{join} "
+            "where not e._skip)"
         )
 
     @property

@@ -97,9 +97,10 @@ def salted_hash(cell: str, kind: str, salt: str) -> str:
     key = key.ljust(64, b"\0")
     inner = bytes(b ^ 0x36 for b in key).hex()
     outer = bytes(b ^ 0x5C for b in key).hex()
-    value = f"regexp_replace({cell}, '^{_SPACE}+|{_SPACE}+$', '', 'g')"  # as str.strip()
-    digest = (
+    # As str.strip(); an empty value is null, and null stays null through every step below
+    # (the value is written once, so it is computed once per row).
+    value = f"nullif(regexp_replace({cell}, '^{_SPACE}+|{_SPACE}+$', '', 'g'), '')"
+    return (
         f"sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || "
         f"encode({_normalised(kind, value)}))))"
     )
-    return f"(case when {value} is null or {value} = '' then null else {digest} end)"

@@ -146,3 +146,31 @@ def test_junk_zip_and_unknown_csv_are_refused(tmp_path):
     other.write_text("a,b\n1,2\n")
     with pytest.raises(FileRefused, match="not a Search Console export"):
         sc.read(other, LINEAGE, tmp_path)
+
+
+def test_a_large_bulk_export_keeps_every_line_number_when_read_in_parallel(tmp_path):
+    """Each row's impressions are its own line number, so any row numbered out of file order
+    (the file is read in parallel chunks) shows up as a mismatch."""
+    lines = 500_000
+    bad = {7, 250_001, lines}
+    header = (
+        "data_date,site_url,query,is_anonymized_query,country,search_type,device,"
+        "impressions,clicks,sum_top_position\n"
+    )
+    body = "".join(
+        f"2026-09-01,sc-domain:example.com,query number {n},false,nld,WEB,MOBILE,"
+        f"{'x' if n in bad else n},0,{n}.0\n"
+        for n in range(2, lines + 1)
+    )
+    source = tmp_path / "searchdata_site_impression.csv"
+    source.write_text(header + body)
+    assert source.stat().st_size > 40_000_000  # several of DuckDB's read buffers
+
+    parsed = sc.read(source, LINEAGE, tmp_path / "work")
+
+    table = pq.read_table(parsed.staged[sc.QUERY_DAYS], columns=["impressions", "_row_number"])
+    assert table.num_rows == parsed.rows_loaded == lines - 1 - len(bad)
+    assert table.column("impressions").to_pylist() == table.column("_row_number").to_pylist()
+    assert [(r.line, r.column, r.value) for r in parsed.rejected] == [
+        (n, "impressions", "x") for n in sorted(bad)
+    ]
