@@ -200,12 +200,12 @@ def _decimal_separator(
     """Decide the file's decimal separator from the numeric cells of its first rows (one format
     per file, never per cell; 20,000 rows decide even the rare ambiguous files)."""
     cells = [f"c{position[c]}" for c in (*NUMBER_COLUMNS, *INTEGER_COLUMNS) if c in position]
-    unnested = " union all ".join(
-        f"select {v.cleaned_number(c)} as value from {sample}" for c in cells
-    )
+    values = ", ".join(v.cleaned_number(c) for c in cells)
+    unnested = f"select unnest([{values}]) as value from {sample}"  # the sample is read once
     dot, comma = con.execute(
-        f"select count(*) filter (where regexp_matches(value, '{_DOT}')), "
-        f"count(*) filter (where regexp_matches(value, '{_COMMA}')) from ({unnested})"
+        f"select count(*) filter (where contains(value, '.') and regexp_matches(value, '{_DOT}')), "
+        f"count(*) filter (where contains(value, ',') and regexp_matches(value, '{_COMMA}')) "
+        f"from ({unnested})"
     ).fetchone()
     if dot and comma:
         raise FileRefused(

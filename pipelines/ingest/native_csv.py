@@ -173,31 +173,48 @@ class CsvLoad:
                 )
             return relation
 
+        parsed = self.scratch / "parsed_rows.parquet"
         flags = self.scratch / "row_flags.parquet"
-        names = ", ".join(n for layer in windows for n, _ in layer)
+        layer_names = [n for layer in layers for n, _ in layer]
+        window_names = [n for layer in windows for n, _ in layer]
+        window_sql = " ".join(e for layer in windows for _, e in layer)
+        window_cells = [n for n in self.file.names if re.search(rf"\b{n}\b", window_sql)]
 
-        def read(parallel: bool) -> str:
-            source = self.file.read_sql(parallel=parallel)
-            # Windows order rows by their ordinal; without windows the rows are checked in
-            # parallel and written in file order, where their position is their ordinal.
-            rows = f"(select *, row_number() over () as _rn from {source})" if windows else source
-            rows = f"(select *, {skipped} as _skipped from {rows})"
-            return stacked(f"(select *, _skipped or ({blank}) as _skip from {rows})", layers)
+        def read(parallel: bool, *, parse: bool = True) -> str:
+            rows = f"(select *, {skipped} as _skipped from {self.file.read_sql(parallel=parallel)})"
+            rows = f"(select *, _skipped or ({blank}) as _skip from {rows})"
+            return stacked(rows, layers) if parse else rows
+
+        def parse_statement(parallel: bool) -> str:
+            # The layers and the cells the windows read, in file order (checked in parallel).
+            kept = ", ".join(["_skip", *layer_names, *window_cells])
+            return (
+                f"copy (select {kept} from {read(parallel)}) to {quote(str(parsed))} "
+                "(format parquet)"
+            )
 
         def flag_statement(parallel: bool) -> str:
-            # Only the columns the windows need are read; the result is small and in file order.
+            # Narrow rows numbered by their position in the parsed file; sorted back to it.
+            numbered = f"read_parquet({quote(str(parsed))}, file_row_number = true)"
+            rows = f"(select *, file_row_number + 1 as _rn from {numbered})"
             return (
-                f"copy (select _rn as _flags_rn, {names} from {stacked(read(parallel), windows)} "
-                f"order by _rn) to {quote(str(flags))} (format parquet)"
+                f"copy (select _rn as _flags_rn, {', '.join(window_names)} "
+                f"from {stacked(rows, windows)} order by _rn) to {quote(str(flags))} "
+                "(format parquet)"
             )
 
         def statement(parallel: bool) -> str:
-            rows = read(parallel)
-            aligned = "null"
-            if windows:  # row by row, in file order: no join, nothing held in memory
-                rows = f"(select * from {rows} positional join read_parquet({quote(str(flags))}))"
-                aligned = "case when _flags_rn <> _rn then error('rows out of step') end"
-            ordinal = "_rn, " if windows else ""
+            if not windows:
+                rows, ordinal, aligned = read(parallel), "", "null"
+            else:  # the cells joined by position with their layers and flags: no sort, no hash
+                values = ", ".join(layer_names) or "_skip as _parsed_skip"
+                rows = (
+                    f"(select * from {read(parallel, parse=False)} "
+                    f"positional join (select {values} from read_parquet({quote(str(parsed))})) "
+                    f"positional join read_parquet({quote(str(flags))}))"
+                )
+                ordinal = "_flags_rn as _rn, "
+                aligned = "case when _flags_rn is null then error('rows out of step') end"
             return f"""
                 copy (
                     select {typed}, {ordinal}_skip, _skipped, {aligned} as _aligned,
@@ -209,13 +226,15 @@ class CsvLoad:
             """
 
         self.scratch.mkdir(parents=True, exist_ok=True)
-        for step in (flag_statement, statement) if windows else (statement,):
+        steps = (parse_statement, flag_statement, statement) if windows else (statement,)
+        for step in steps:
             try:
                 self.con.execute(step(parallel=True))
             except duckdb.Error as exc:
                 if "parallel=false" not in str(exc):
                     raise
                 self.con.execute(step(parallel=False))  # quoted line breaks in padded rows
+        parsed.unlink(missing_ok=True)
         flags.unlink(missing_ok=True)
         if not windows:
             self._ordinal = self._lines = "(e.file_row_number + 1)"
