@@ -149,9 +149,11 @@ class CsvLoad:
         Blank rows (and rows where `skip`, SQL, is true) are not data: neither read nor rejected.
         `layers` are (name, SQL) lists computed one after another before the checks (each may
         use the previous ones' names), so a value is parsed once. `windows` are layers with
-        window functions (an order's first row, a repeated id): they are computed first, on a
-        scan of only the columns they need, stored in file order and joined back by position,
-        so the wide rows are never sorted, partitioned or held in memory.
+        window functions (an order's first row, a repeated id). With windows, the file is read
+        three times, each cell parsed once: the layers (and the cells the windows read) are
+        written in file order; the windows run on that narrow file and are sorted back to file
+        order; the checks then read the cells, the layers and the windows side by side (a
+        positional join), so the wide rows are never sorted, partitioned or held in memory.
         """
         # Blank: every cell empty or spaces (only rows whose first cell is empty test the rest).
         first, *rest = self.file.names
@@ -214,7 +216,10 @@ class CsvLoad:
                     f"positional join read_parquet({quote(str(flags))}))"
                 )
                 ordinal = "_flags_rn as _rn, "
-                aligned = "case when _flags_rn is null then error('rows out of step') end"
+                aligned = (
+                    "case when _flags_rn is null or _skip is null "
+                    "then error('rows out of step') end"
+                )
             return f"""
                 copy (
                     select {typed}, {ordinal}_skip, _skipped, {aligned} as _aligned,
