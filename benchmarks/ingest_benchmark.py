@@ -33,6 +33,7 @@ from pipelines.ingest.options import load_options
 from pipelines.ingest.raw_store import RawStore, ensure_table_dirs
 from pipelines.ingest.runner import ingest_source
 from pipelines.ingest.sources import SOURCES, raw_table_schemas
+from pipelines.ingest.text_files import head_text
 
 RESULTS = Path(__file__).parent / "results"
 DAYS = 365
@@ -48,7 +49,7 @@ def plain_copy_seconds(folder: Path, scratch: Path) -> float:
             if path.suffix == ".parquet":
                 sources = [f"read_parquet({quote(str(path))})"]
             elif path.suffix == ".csv":
-                encoding = "utf-16" if path.read_bytes()[:2] == b"\xff\xfe" else "utf-8"
+                encoding = head_text(path, path.name)[1]
                 options = (
                     f"all_varchar = true, encoding = '{encoding}', strict_mode = false, "
                     "null_padding = true"

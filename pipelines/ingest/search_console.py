@@ -20,10 +20,12 @@ import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
+import duckdb
 import pyarrow as pa
 
 from pipelines.ingest import native
 from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
+from pipelines.ingest.native_csv import refusal
 from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.text_files import (
     decode,
@@ -278,8 +280,8 @@ def _load_query_days(
         result = native.load(
             con, source, columns, checks, original, lineage, staged, first_line=first_line
         )
-    except Exception as exc:
-        raise FileRefused(lineage.source_file, f"cannot be read as a {kind} export: {exc}") from exc
+    except duckdb.Error as exc:  # the reason and line, without DuckDB's advice on its options
+        raise refusal(lineage.source_file, f"a {kind} export", exc) from exc
     finally:
         con.close()
     return ParsedFile(

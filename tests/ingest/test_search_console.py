@@ -174,3 +174,23 @@ def test_a_large_bulk_export_keeps_every_line_number_when_read_in_parallel(tmp_p
     assert [(r.line, r.column, r.value) for r in parsed.rejected] == [
         (n, "impressions", "x") for n in sorted(bad)
     ]
+
+
+def test_invalid_text_far_into_a_bulk_export_is_refused_with_its_line(tmp_path):
+    # The first 64 KiB decide the encoding; a bad byte after them is found by DuckDB.
+    header = (
+        "data_date,site_url,query,is_anonymized_query,country,search_type,device,impressions,"
+        "clicks,sum_top_position\n"
+    )
+    good = "2026-09-01,sc-domain:example.com,q,false,nld,WEB,MOBILE,10,1,5\n"
+    source = tmp_path / "searchdata_site_impression.csv"
+    source.write_bytes(
+        (header + good * 3000).encode()
+        + b"2026-09-01,sc-domain:example.com,q\xff,false,nld,WEB,MOBILE,10,1,5\n"
+    )
+    with pytest.raises(FileRefused) as refused:
+        sc.read(source, LINEAGE, tmp_path / "work")
+    assert str(refused.value) == (
+        "search_console/x, line 3002: not valid UTF-8 text; save the export as UTF-8 "
+        "(or UTF-16) CSV"
+    )
