@@ -65,7 +65,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
                     highlight=False,
                 )
         return 2
-    findings = lint_portfolio(portfolio, load_fact_catalog())
+    findings = lint_portfolio(portfolio, load_fact_catalog(), today=_as_of_date(args.as_of))
     if args.format == "json":
         print(findings_as_json(findings))
     else:
@@ -82,6 +82,16 @@ def cmd_lint(args: argparse.Namespace) -> int:
             f"{errors} error(s), {len(findings) - errors} warning(s)."
         )
     return exit_code(findings, strict=args.strict)
+
+
+def _as_of_date(value: str | None) -> dt.date | None:
+    """--as-of as a date (a time part is ignored); None means today."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.strip()).date()
+    except ValueError:
+        raise SettingsError(f"--as-of {value!r}: expected YYYY-MM-DD") from None
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -300,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--definitions", help="definitions folder (default: KPI_DEFINITIONS_DIR)")
     lint.add_argument("--format", choices=["text", "json"], default="text")
     lint.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    lint.add_argument(
+        "--as-of", help="judge deadlines against this date (YYYY-MM-DD; default: today)"
+    )
     lint.set_defaults(func=cmd_lint)
 
     generate = commands.add_parser("generate", help="generate KPI dbt models and parse the project")

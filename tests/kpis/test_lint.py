@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
@@ -211,9 +212,22 @@ def test_cli_reports_unloadable_files_as_errors(tmp_path, capsys):
 
 
 def test_shipped_portfolio_is_lint_clean(capsys):
-    assert main(["lint", "--strict", "--format", "json"]) == 0
+    # The verdict must not change with the calendar: deadlines are judged at a fixed as-of date.
+    assert main(["lint", "--strict", "--format", "json", "--as-of", "2026-12-01"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload == {"errors": 0, "warnings": 0, "findings": []}
+
+
+def test_shipped_deadlines_warn_once_they_have_passed(capsys):
+    # Past every shipped deadline, each KPI gets exactly one finding: its passed deadline.
+    portfolio = load_portfolio(Path("kpi_definitions"))
+    as_of = max(k.deadline for k in portfolio.kpis) + dt.timedelta(days=1)
+    assert main(["lint", "--strict", "--format", "json", "--as-of", as_of.isoformat()]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["errors"] == 0
+    assert sorted((f["rule"], Path(f["file"]).stem) for f in payload["findings"]) == sorted(
+        ("time_bound.deadline", k.id) for k in portfolio.kpis
+    )
 
 
 def test_fact_catalog_comes_from_the_dbt_mart_contracts():
