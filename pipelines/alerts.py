@@ -1,7 +1,8 @@
-"""Alerts for failed runs: which assets and checks failed, written to a file and/or a webhook.
+"""Alerts for failed runs and for runs that completed with held KPIs, to a file and/or a webhook.
 
 KPI_ALERT_FILE (default: alerts.jsonl beside the published warehouse) receives one JSON object per
-failed run; KPI_ALERT_WEBHOOK, when set, receives the same object as a JSON POST.
+failed run, and per run in which a failed check held KPIs (naming them, their owners and the
+check); KPI_ALERT_WEBHOOK, when set, receives the same object as a JSON POST.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -27,10 +29,24 @@ class RunAlert:
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     failed_assets: list[str] = field(default_factory=list)
+    # KPIs held by a failed check: {"kpi": id, "owner": ..., "reason": "held: <check> on ..."}
+    held_kpis: list[dict[str, str]] = field(default_factory=list)
+    kind: str = "run_failed"  # or "kpis_held": the run completed, some KPIs kept old values
     message: str = ""
 
     def summary(self) -> str:
-        parts = [f"Run {self.run_id[:8]} of {self.job_name} failed."]
+        if self.kind == "kpis_held":
+            parts = [f"Run {self.run_id[:8]} of {self.job_name} completed with held KPIs."]
+        else:
+            parts = [f"Run {self.run_id[:8]} of {self.job_name} failed."]
+        if self.held_kpis:
+            parts.append(
+                "Held KPIs: "
+                + "; ".join(
+                    f"{h['kpi']} (owner: {h['owner']}): {h['reason']}" for h in self.held_kpis
+                )
+                + "."
+            )
         if self.failed_checks:
             parts.append("Failed checks: " + ", ".join(self.failed_checks) + ".")
         if self.failed_assets:
@@ -48,6 +64,7 @@ def alert_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunAlert:
         failed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
     records = instance.get_records_for_run(run.run_id).records
+    held: dict[str, str] = {}
     materialized: set[str] = set()
     planned: set[str] = set()
     for record in records:
@@ -62,6 +79,12 @@ def alert_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunAlert:
                 alert.failed_checks.append(
                     f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                 )
+        elif event.event_type == dg.DagsterEventType.ASSET_OBSERVATION and event.asset_key:
+            observation = event.event_specific_data.asset_observation  # type: ignore[union-attr]
+            reason = observation.metadata.get("held_because")
+            key = event.asset_key.path
+            if reason is not None and key[0] == "kpis" and key[-1].startswith("kpi_"):
+                held[key[-1].removeprefix("kpi_")] = str(getattr(reason, "value", reason))
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.asset_key:
             materialized.add(event.asset_key.to_user_string())
         elif (
@@ -70,6 +93,49 @@ def alert_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunAlert:
         ):
             planned.add(event.asset_key.to_user_string())
     alert.failed_assets = sorted(planned - materialized)
+    if held:
+        owners = _kpi_owners()
+        alert.held_kpis = [
+            {"kpi": kpi, "owner": owners.get(kpi) or "unknown", "reason": reason}
+            for kpi, reason in sorted(held.items())
+        ]
+    alert.message = alert.summary()
+    return alert
+
+
+def _kpi_owners() -> dict[str, str | None]:
+    from pipelines.kpis.facts import load_fact_catalog
+    from pipelines.kpis.usable import usable_portfolio
+    from pipelines.settings import Settings
+
+    portfolio = usable_portfolio(Settings.from_env().definitions_dir, load_fact_catalog())
+    return {kpi.id: kpi.owner for kpi in portfolio.portfolio.kpis}
+
+
+def held_alert(run_id: str, selection: Any, owners: dict[str, str | None]) -> RunAlert:
+    """The alert of a run that completed while a failed check held some KPIs."""
+    alert = RunAlert(
+        run_id=run_id,
+        job_name="kpi warehouse build",
+        failed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        kind="kpis_held",
+        held_kpis=[
+            {
+                "kpi": kpi_id,
+                "owner": owners.get(kpi_id) or "unknown",
+                "reason": selection.reason_of(holds),
+            }
+            for kpi_id, holds in sorted(selection.kpis.items())
+        ],
+    )
+    alert.failed_checks = sorted(
+        {
+            f"raw/{h.table}:{check}"
+            for holds in selection.kpis.values()
+            for h in holds
+            for check in h.checks
+        }
+    )
     alert.message = alert.summary()
     return alert
 

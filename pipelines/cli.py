@@ -95,11 +95,15 @@ def _as_of_date(value: str | None) -> dt.date | None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from pipelines.dbt_manifest import prepare
+    from pipelines.dbt_manifest import left_out_definitions, prepare
 
-    project = prepare(Settings.from_env(), force=args.force)
+    settings = Settings.from_env()
+    project = prepare(settings, force=args.force, strict=args.strict)
     console.print(f"dbt models generated and manifest ready: {project.manifest_path}")
-    return 0
+    left_out = left_out_definitions(settings.engine)
+    for item in left_out:
+        err.print(f"[yellow]left out[/yellow] {item.summary()}", highlight=False)
+    return EXIT_HELD if left_out else 0
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -132,6 +136,13 @@ def _ensure_dagster_home(settings: Settings) -> None:
         config.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
 
 
+# Exit codes of `kpi-warehouse run`.
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_REFUSED = 2  # bad arguments, settings or (with --strict) definitions: nothing was run
+EXIT_HELD = 3  # the run completed, but some KPIs are held by a failed check or left out
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.assets.ingestion import parse_rebuild_window
 
@@ -144,7 +155,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     _ensure_dagster_home(settings)
     from dagster import DagsterInstance
 
+    from pipelines.dbt_manifest import left_out_definitions, prepare
     from pipelines.definitions import build_definitions
+
+    if args.strict:
+        prepare(settings, strict=True)  # refuses (exit 2) on any definition with errors
 
     defs = build_definitions(settings)
     job = defs.resolve_implicit_global_asset_job_def()
@@ -178,6 +193,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     console.print(run_summary(result))
     if not args.verbose:
         console.print(f"dbt's output: {dbt_log}", highlight=False, soft_wrap=True)
+    held = held_assets(result)
+    left_out = left_out_definitions(settings.engine)
+    if held or left_out:
+        console.print(held_summary(held, left_out), highlight=False)
     if not result.success:
         err.print("[red bold]The run failed.[/red bold]")
         for event in result.all_events:
@@ -202,8 +221,44 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print(
             where + "HTML report: kpi-warehouse report --out report.html", highlight=False
         )
-        return code
-    return 0
+        if code:
+            return code
+    return EXIT_HELD if held or left_out else EXIT_OK
+
+
+def held_assets(result) -> dict[str, str]:
+    """Assets a failed check kept from being built in this run, with the reason."""
+    held: dict[str, str] = {}
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_OBSERVATION":
+            continue
+        observation = event.event_specific_data.asset_observation
+        reason = observation.metadata.get("held_because")
+        if reason is not None:
+            held[observation.asset_key.to_user_string()] = str(getattr(reason, "value", reason))
+    return held
+
+
+def held_summary(held: dict[str, str], left_out) -> str:
+    """What the run held and left out, and why: KPIs first, then the other models."""
+    lines = []
+    kpis = {k: r for k, r in held.items() if k.startswith("kpis/kpi_")}
+    if kpis:
+        lines.append(
+            f"{len(kpis)} KPI(s) held at their last good values (the others were built and "
+            "published):"
+        )
+        lines += [f"  {key.removeprefix('kpis/kpi_')}: {reason}" for key, reason in kpis.items()]
+    others = sorted(k for k in held if k not in kpis)
+    if others:
+        lines.append(f"also not rebuilt: {', '.join(others)}")
+    if left_out:
+        lines.append(
+            f"{len(left_out)} KPI definition(s) left out (fix them; `kpi-warehouse lint`):"
+        )
+        lines += [f"  {item.summary()}" for item in left_out]
+    lines.append(f"exit code {EXIT_HELD}: completed, some KPIs held or left out")
+    return "\n".join(lines)
 
 
 def run_summary(result) -> Table:
@@ -317,6 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser("generate", help="generate KPI dbt models and parse the project")
     generate.add_argument("--force", action="store_true", help="run dbt parse even if unchanged")
+    generate.add_argument(
+        "--strict", action="store_true", help="refuse when any KPI definition has errors"
+    )
     generate.set_defaults(func=cmd_generate)
 
     run = commands.add_parser("run", help="materialise every asset once, then print the scorecard")
@@ -331,6 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="backfill: also rebuild the daily facts from this day (with --rebuild-to)",
     )
     run.add_argument("--rebuild-to", metavar="YYYY-MM-DD", help="last day of the backfill")
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse to start when any KPI definition has errors (default: leave that KPI out)",
+    )
     run.set_defaults(func=cmd_run)
 
     docs = commands.add_parser("docs", help="write the table reference (and the dbt docs site)")

@@ -9,8 +9,10 @@ run again; the generated models are rewritten only when their content changes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -22,11 +24,12 @@ from dagster_dbt import DbtCliResource, DbtProject
 from pipelines.engines import Engine, engine_from_env
 from pipelines.kpis.dbt_models import write_generated_models
 from pipelines.kpis.facts import load_fact_catalog
-from pipelines.kpis.lint import Severity, lint_portfolio
-from pipelines.kpis.loader import DefinitionError, DefinitionProblem, load_portfolio
+from pipelines.kpis.loader import DefinitionError, DefinitionProblem
+from pipelines.kpis.usable import LeftOut, usable_portfolio
 from pipelines.settings import DBT_PROJECT_DIR, Settings
 
 FINGERPRINT_FILE = "kpi_warehouse_fingerprint.txt"
+LEFT_OUT_FILE = "kpi_definitions_left_out.json"
 _PARSE_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests", "seeds")
 
 
@@ -71,16 +74,46 @@ def _fingerprint(project_dir: Path, engine: Engine) -> str:
     return digest.hexdigest()
 
 
-def generate_models(settings: Settings) -> list[Path]:
-    """Load and lint the portfolio; refuse on errors; write the generated dbt models."""
-    portfolio = load_portfolio(settings.definitions_dir)
+def generate_models(settings: Settings, *, strict: bool = False) -> list[Path]:
+    """Write the generated dbt models for every usable KPI; return the files that changed.
+
+    A KPI file that does not load or lint cleanly is left out (recorded beside the manifest, see
+    `left_out_definitions`); with `strict`, any such file refuses the whole preparation instead."""
     facts = load_fact_catalog()
-    errors = [f for f in lint_portfolio(portfolio, facts) if f.severity == Severity.error]
-    if errors:
+    usable = usable_portfolio(settings.definitions_dir, facts)
+    if strict and usable.left_out:
         raise DefinitionError(
-            [DefinitionProblem(f.file, f.rule, f"{f.message} Fix: {f.fix}") for f in errors]
+            [
+                DefinitionProblem(item.file, item.kpi_id, problem)
+                for item in usable.left_out
+                for problem in item.problems
+            ]
         )
-    return write_generated_models(portfolio, facts)
+    changed = write_generated_models(usable.portfolio, facts)
+    _record_left_out(settings, usable.left_out)
+    return changed
+
+
+def _left_out_file(engine: Engine) -> Path:
+    project = dbt_project(engine)
+    return project.project_dir / project.target_path / LEFT_OUT_FILE
+
+
+def _record_left_out(settings: Settings, left_out: list[LeftOut]) -> None:
+    path = _left_out_file(settings.engine)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps([dataclasses.asdict(item) for item in left_out], indent=2), encoding="utf-8"
+    )
+
+
+def left_out_definitions(engine: Engine | None = None) -> list[LeftOut]:
+    """The KPI definitions the last preparation left out, with their problems."""
+    try:
+        items = json.loads(_left_out_file(engine or engine_from_env()).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [LeftOut(i["file"], i["kpi_id"], tuple(i["problems"])) for i in items]
 
 
 @contextlib.contextmanager
@@ -95,17 +128,21 @@ def _exclusive(lock_path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def prepare(settings: Settings | None = None, *, force: bool = False) -> DbtProject:
+def prepare(
+    settings: Settings | None = None, *, force: bool = False, strict: bool = False
+) -> DbtProject:
     """Generate models and run `dbt parse` if anything changed since the last preparation."""
     settings = settings or Settings.from_env()
     export_environment(settings)
     project = dbt_project(settings.engine)
     with _exclusive(project.project_dir / project.target_path / ".prepare.lock"):
-        return _prepare_locked(settings, project, force=force)
+        return _prepare_locked(settings, project, force=force, strict=strict)
 
 
-def _prepare_locked(settings: Settings, project: DbtProject, *, force: bool) -> DbtProject:
-    generate_models(settings)
+def _prepare_locked(
+    settings: Settings, project: DbtProject, *, force: bool, strict: bool
+) -> DbtProject:
+    generate_models(settings, strict=strict)
     stamp = project.project_dir / project.target_path / FINGERPRINT_FILE
     fingerprint = _fingerprint(project.project_dir, settings.engine)
     if (

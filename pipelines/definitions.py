@@ -5,11 +5,18 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets.dbt import KpiDbtTranslator, build_dbt_assets, mart_asset_keys
-from pipelines.assets.ingestion import ingestion_assets, ingestion_checks, run_context
+from pipelines.assets.ingestion import (
+    check_holds,
+    ingestion_assets,
+    ingestion_checks,
+    run_context,
+)
+from pipelines.assets.left_out import left_out_kpi_specs
 from pipelines.assets.published import build_published_asset
-from pipelines.dbt_manifest import prepare
+from pipelines.dbt_manifest import left_out_definitions, prepare
 from pipelines.engines import Engine
-from pipelines.kpis.loader import load_portfolio
+from pipelines.kpis.facts import load_fact_catalog
+from pipelines.kpis.usable import usable_portfolio
 from pipelines.resources import build_resources
 from pipelines.schedules import KPI_SCHEDULE_NAME, build_ingestion_schedule, build_kpi_schedule
 from pipelines.sensors import build_landing_sensor, run_failure_alert
@@ -20,13 +27,15 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     settings.ensure_dirs()
     project = prepare(settings)
-    portfolio = load_portfolio(settings.definitions_dir)
+    # A definition with errors leaves out that KPI only (shown as an asset that is not built).
+    portfolio = usable_portfolio(settings.definitions_dir, load_fact_catalog()).portfolio
 
     translator = KpiDbtTranslator(
         schedule=(KPI_SCHEDULE_NAME, settings.schedule_time, settings.reporting_timezone)
     )
     dbt_assets_def = build_dbt_assets(project, translator)
     assets = [*ingestion_assets, run_context, dbt_assets_def]
+    left_out = left_out_kpi_specs(left_out_definitions(settings.engine))
     if settings.engine == Engine.duckdb:
         # On Spark the marts stay tables of the engine; publishing a file is DuckDB's step.
         assets.append(build_published_asset(mart_asset_keys(project.manifest_path)))
@@ -40,7 +49,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         timezone=settings.reporting_timezone
     )
     return dg.Definitions(
-        assets=assets,
+        assets=[*assets, check_holds, *left_out],
         asset_checks=ingestion_checks,
         jobs=[job, ingestion_job],
         schedules=[schedule, ingestion_schedule],

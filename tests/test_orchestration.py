@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 
 import dagster as dg
-import pyarrow as pa
 import pytest
 
-from pipelines.ingest.raw_store import write_parquet_atomically
-from pipelines.ingest.sources import raw_table_schemas
 from pipelines.kpis.models import Frequency
 from pipelines.kpis.schedule_plan import freshness_window
 from pipelines.resources import WarehouseResource
 from pipelines.sensors import landing_fingerprint
-from tests.conftest import FIXTURE_AS_OF, FIXTURES, environment, run_pipeline, warehouse_env
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.slow
 
@@ -71,68 +67,6 @@ def test_landing_sensor_fires_on_new_files_only(fixture_run, tmp_path):
     with dg.build_sensor_context(cursor=cursor, resources=resources) as context:
         request = sensor(context)
         assert isinstance(request, dg.RunRequest) and request.run_key.startswith("landing-")
-
-
-def test_failed_blocking_check_stops_kpis_and_fires_the_alert(tmp_path):
-    landing = tmp_path / "landing"
-    shutil.copytree(FIXTURES / "landing", landing)
-    # A raw file that bypassed the parser with a negative cost: the pandera check must block.
-    schema = raw_table_schemas()["google_ads_campaign_days"]
-    bad = {
-        "date_day": dt.date(2026, 9, 2),
-        "campaign_id": "9",
-        "campaign_name": "Broken",
-        "campaign_status": None,
-        "campaign_type": None,
-        "currency_code": "EUR",
-        "impressions": 1,
-        "clicks": 1,
-        "cost": -50.0,
-        "conversions": 0.0,
-        "conversion_value": 0.0,
-        "_row_number": 4,
-        "_source_file": "google_ads/broken.csv",
-        "_file_hash": "bad",
-        "_load_id": "x",
-        "_loaded_at": dt.datetime(2026, 9, 3),
-    }
-    write_parquet_atomically(
-        pa.Table.from_pylist([bad], schema=schema),
-        tmp_path / "raw" / "google_ads_campaign_days" / "bad.parquet",
-    )
-    run = run_pipeline(tmp_path, landing, FIXTURE_AS_OF, instance=dg.DagsterInstance.ephemeral())
-    assert not run.result.success
-    built = {
-        e.asset_key.to_user_string()
-        for e in run.result.get_asset_materialization_events()
-        if e.asset_key
-    }
-    assert "raw/google_ads_campaign_days" in built
-    assert not any(key.startswith(("kpis/", "marts/", "published/")) for key in built)
-    assert not (tmp_path / "published" / "kpi.duckdb").exists()
-
-    alert_file = tmp_path / "alerts.jsonl"
-    instance = run.instance
-    dagster_run = instance.get_run_by_id(run.result.run_id)
-    failure = next(
-        r.event_log_entry.dagster_event
-        for r in instance.get_records_for_run(dagster_run.run_id).records
-        if r.event_log_entry.dagster_event
-        and r.event_log_entry.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE
-    )
-    sensor = run.defs.get_sensor_def("run_failure_alert")
-    with environment(KPI_ALERT_FILE=str(alert_file), **warehouse_env(tmp_path, landing)):
-        context = dg.build_run_status_sensor_context(
-            sensor_name="run_failure_alert",
-            dagster_instance=instance,
-            dagster_run=dagster_run,
-            dagster_event=failure,
-        ).for_run_failure()
-        sensor(context)
-    alert = json.loads(alert_file.read_text().splitlines()[-1])
-    assert "raw/google_ads_campaign_days:pandera_schema" in alert["failed_checks"]
-    assert "kpis/kpi_sea_roas" in alert["failed_assets"]
-    assert "raw/google_ads_campaign_days:pandera_schema" in alert["message"]
 
 
 def test_only_the_latest_dbt_invocation_folders_are_kept(tmp_path):

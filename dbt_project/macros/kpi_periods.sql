@@ -20,15 +20,45 @@
     cast({{ dbt.dateadd(kpi_datepart(frequency), 1, period_start_column) }} as date)
 {%- endmacro %}
 
-{#- The periods of one frequency for which a source has (or should have) data, with completeness. -#}
-{% macro kpi_periods(frequency, source_name) %}
+{#-
+    The periods of one frequency from the first day a KPI's fact covers up to the as-of day, with
+    whether each is complete: the as-of day has reached its (exclusive) end and the fact's data
+    covers every day of it. Coverage is the fact's own date range, so a KPI model depends on its
+    fact and the run context only, never on other sources.
+-#}
+{% macro kpi_periods(frequency, fact_name, date_column) %}
     select
-        period_start,
-        period_end,
-        is_complete
-    from {{ ref('int_periods_spined') }}
-    where grain = '{{ frequency }}'
-        and source_name = '{{ source_name }}'
+        spine.period_start,
+        {{ kpi_period_end(frequency, 'spine.period_start') }} as period_end,
+        (
+            {{ kpi_period_end(frequency, 'spine.period_start') }} <= spine.as_of_date
+            and spine.first_date <= spine.period_start
+            and {{ dbt.dateadd('day', 1, 'spine.last_date') }}
+                >= {{ kpi_period_end(frequency, 'spine.period_start') }}
+        ) as is_complete
+    from (
+        select distinct
+            {{ kpi_period_start(frequency, 'days.date_day') }} as period_start,
+            days.first_date,
+            days.last_date,
+            days.as_of_date
+        from (
+            select
+                {{ day_series('bounds.first_date', 'bounds.as_of_date') }} as date_day,
+                bounds.first_date,
+                bounds.last_date,
+                bounds.as_of_date
+            from (
+                select
+                    min(covered.{{ date_column }}) as first_date,
+                    max(covered.{{ date_column }}) as last_date,
+                    max(run_context.as_of_date) as as_of_date
+                from {{ ref(fact_name) }} as covered
+                cross join {{ ref('stg_pipeline__run_context') }} as run_context
+            ) as bounds
+            where bounds.first_date is not null
+        ) as days
+    ) as spine
 {% endmacro %}
 
 {#- Every day from the first to the last date (inclusive); one small macro per engine. -#}

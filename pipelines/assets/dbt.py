@@ -1,7 +1,9 @@
 """The dbt models as Dagster assets: grouped by layer, KPI metadata copied onto KPI assets."""
 
 import contextlib
+import datetime as dt
 import json
+import logging
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -17,15 +19,20 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines.build_state import build_inputs, forget, is_current, record
+from pipelines.alerts import deliver
+from pipelines.build_state import build_inputs, forget, is_current, record, run_context_values
+from pipelines.checks.holds import HeldSelection, held_selection, never_held_models, update_holds
+from pipelines.checks.raw_checks import failed_checks
 from pipelines.dbt_manifest import FINGERPRINT_FILE
 from pipelines.engines import SPARK_TABLE_COMMENT
-from pipelines.ingest.raw_store import ensure_table_dirs
+from pipelines.ingest.raw_store import RawStore, ensure_table_dirs
 from pipelines.ingest.sources import raw_table_schemas
 from pipelines.kpis.models import Frequency
 from pipelines.kpis.schedule_plan import freshness_window, schedule_text
 from pipelines.publish.writer_lock import writer_lock
 from pipelines.resources import DUCKDB_WRITER_POOL, WarehouseResource
+
+log = logging.getLogger(__name__)
 
 KPI_META_FIELDS = ("kpi_id", "owner", "goal", "csf", "frequency", "direction", "unit", "target")
 
@@ -156,7 +163,26 @@ def prune_invocation_dirs(target_dir: Path, keep: int = 5) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def decide_holds(warehouse: WarehouseResource, manifest: Mapping[str, Any]) -> HeldSelection:
+    """Evaluate (or reuse) the blocking checks of every raw data table, update the holds and
+    record the held KPIs and sources in raw.check_holds for the models that report them."""
+    raw = warehouse.raw
+    failing = failed_checks(raw, warehouse.build_state_dir, warehouse.ingest_options())
+    as_of_ts = run_context_values(raw).get("as_of_ts")
+    as_of = dt.date.fromisoformat(as_of_ts[:10]) if as_of_ts else dt.date.today()
+    holds = update_holds(warehouse.build_state_dir, failing, as_of)
+    selection = held_selection(manifest, holds)
+    RawStore(raw).write_check_holds(selection.check_hold_rows())
+    return selection
+
+
 def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLATOR):
+    manifest = json.loads(Path(project.manifest_path).read_text(encoding="utf-8"))
+    keys_by_uid = {
+        uid: translator.get_asset_key(node)
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model"
+    }
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -172,6 +198,8 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
         warehouse.work_db.parent.mkdir(parents=True, exist_ok=True)
         lock_target = warehouse.writer_lock_target
         with writer_lock(lock_target, what=f"run {context.run.run_id[:8]} (dbt build)"):
+            selection = decide_holds(warehouse, manifest)
+            held = list(_held_observations(context, selection, keys_by_uid))
             stamp = project.project_dir / project.target_path / FINGERPRINT_FILE
             inputs = build_inputs(warehouse.raw, stamp.read_text(), warehouse.engine)
             state_dir = warehouse.build_state_dir
@@ -180,22 +208,72 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
                     "Nothing new since the last complete build (the same raw files, as-of time "
                     "and definitions): dbt is not run, its tables are current."
                 )
+                yield from held
                 return
             forget(state_dir)  # a build that stops half-way must not count as current
-            events = list(dbt.cli(["build"], context=context).stream())
+            args = ["build"]
+            if selection.exclude:
+                args += ["--exclude", " ".join(selection.exclude)]
+            events = list(dbt.cli(args, context=context).stream())
             yield from with_warehouse_metadata(events, warehouse.built_tables_reader())
+            yield from held
             if set(context.selected_asset_keys) == set(context.assets_def.keys):
                 record(state_dir, inputs)
+        if selection.kpis:
+            notify_held(warehouse, context.run.run_id, selection)
         prune_invocation_dirs(project.project_dir / project.target_path)
 
     return kpi_warehouse_dbt
 
 
+def _held_observations(
+    context: dg.AssetExecutionContext,
+    selection: HeldSelection,
+    keys_by_uid: Mapping[str, dg.AssetKey],
+) -> Iterator[dg.AssetObservation]:
+    """One observation per held asset of this run, naming the check that holds it, since when.
+    (The asset itself is not materialised, so the UI shows it as skipped in this run.)"""
+    selected = set(context.selected_asset_keys)
+    for uid, holds in sorted(selection.models.items()):
+        key = keys_by_uid.get(uid)
+        if key is None or key not in selected:
+            continue
+        reason = selection.reason_of(holds)
+        context.log.warning(f"{key.to_user_string()} is not built: {reason}")
+        yield dg.AssetObservation(
+            asset_key=key,
+            metadata={
+                "held_because": reason,
+                "failed_checks": dg.MetadataValue.md(
+                    "\n".join(f"- {h.reason}: {h.message}" for h in holds)
+                ),
+            },
+        )
+
+
+def notify_held(warehouse: WarehouseResource, run_id: str, selection: HeldSelection) -> None:
+    """Alert once per run that completed with held KPIs: which, whose, and why."""
+    from pipelines.alerts import held_alert
+    from pipelines.kpis.facts import load_fact_catalog
+    from pipelines.kpis.usable import usable_portfolio
+
+    portfolio = usable_portfolio(Path(warehouse.definitions_dir), load_fact_catalog()).portfolio
+    owners = {kpi.id: kpi.owner for kpi in portfolio.kpis}
+    try:
+        deliver(held_alert(run_id, selection, owners))
+    except OSError as exc:  # an alert that cannot be written must not fail a completed build
+        log.error(f"could not record the held-KPIs alert: {exc}")
+
+
 def mart_asset_keys(manifest_path: Path) -> list[dg.AssetKey]:
-    """Asset keys of the models that land in schema `marts` (what gets published)."""
+    """Asset keys of the models in schema `marts` that are built in every run, also while a
+    failed check holds some KPIs (the published file copies every mart, held ones at their last
+    good version; depending on a held one would skip publishing the rest)."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    always_built = never_held_models(manifest)
     keys = []
-    for node in manifest["nodes"].values():
-        if node["resource_type"] == "model" and node.get("schema") == "marts":
+    for uid, node in manifest["nodes"].items():
+        is_mart = node["resource_type"] == "model" and node.get("schema") == "marts"
+        if is_mart and uid in always_built:
             keys.append(TRANSLATOR.get_asset_key(node))
     return sorted(keys, key=lambda k: k.to_user_string())

@@ -1,4 +1,4 @@
-"""Raw assets: one per landing source, each guarded by a blocking pandera check."""
+"""Raw assets: one per landing source, each guarded by its pandera and volume checks."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -7,9 +7,9 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from pipelines.checks.validation_cache import cached_pass, remember_pass, validation_key
-from pipelines.checks.volume import DATE_EXPRESSIONS, check_volume
-from pipelines.ingest.raw_store import LOAD_LOG, RawStore, ensure_table_dirs
+from pipelines.checks.raw_checks import SCHEMA_CHECK, VOLUME_CHECK, evaluate
+from pipelines.checks.volume import DATE_EXPRESSIONS
+from pipelines.ingest.raw_store import CHECK_HOLDS, LOAD_LOG, RawStore, ensure_table_dirs
 from pipelines.ingest.runner import ingest_source
 from pipelines.ingest.sources import SOURCES, SourceSpec, raw_table_schemas
 from pipelines.object_storage import mirror_down, mirror_up
@@ -90,35 +90,35 @@ def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     return _ingest
 
 
+def _check_result(warehouse: WarehouseResource, table: str, check: str) -> dg.AssetCheckResult:
+    verdict = evaluate(
+        warehouse.raw, warehouse.build_state_dir, table, check, warehouse.ingest_options()
+    )
+    description = verdict.description
+    if not verdict.passed:
+        description += (
+            f"\nHolds the marts and KPIs that read raw.{table} at their last good values; "
+            "everything else is built and published."
+        )
+    return dg.AssetCheckResult(
+        passed=verdict.passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=description[:2000],
+        metadata={**verdict.metadata, "reused_result": verdict.reused},
+    )
+
+
 def build_schema_check(table: str) -> dg.AssetChecksDefinition:
+    # Not blocking in Dagster's sense (that would skip the whole dbt step): the dbt step leaves
+    # out exactly the models downstream of a table whose check fails (pipelines/checks/holds.py).
     @dg.asset_check(
         asset=raw_asset_key(table),
-        name="pandera_schema",
-        blocking=True,
-        description=f"Types, keys and ranges of raw.{table} (pandera, inside DuckDB).",
+        name=SCHEMA_CHECK,
+        description=f"Types, keys and ranges of raw.{table} (pandera, inside DuckDB). A failure "
+        "holds the models and KPIs downstream of this table.",
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        key = validation_key(warehouse.raw, table)
-        rows = cached_pass(warehouse.build_state_dir, table, key)
-        if rows is not None:
-            return dg.AssetCheckResult(
-                passed=True,
-                severity=dg.AssetCheckSeverity.ERROR,
-                description=f"{table}: unchanged since it passed all checks ({rows} rows)",
-                metadata={"rows_checked": rows, "failed_checks": 0, "reused_result": True},
-            )
-        # pandera and ibis load only when a table must really be checked (about 1.5 s).
-        from pipelines.checks.raw_schemas import validate_raw_table
-
-        outcome = validate_raw_table(warehouse.raw, table)
-        if outcome.passed:
-            remember_pass(warehouse.build_state_dir, table, key, outcome.rows)
-        return dg.AssetCheckResult(
-            passed=outcome.passed,
-            severity=dg.AssetCheckSeverity.ERROR,
-            description=outcome.summary()[:2000],
-            metadata={"rows_checked": outcome.rows, "failed_checks": len(outcome.failures)},
-        )
+        return _check_result(warehouse, table, SCHEMA_CHECK)
 
     return _check
 
@@ -152,19 +152,13 @@ def build_refused_files_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
 def build_volume_check(table: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=raw_asset_key(table),
-        name="volume_within_expected_range",
-        blocking=True,
-        description=f"Fails when the latest day of raw.{table} drops far below its recent daily "
-        "average (config: volume_drop_threshold), so a partial delivery never replaces good KPIs.",
+        name=VOLUME_CHECK,
+        description=f"Fails when the latest day of raw.{table} drops far below its expected "
+        "volume, so a partial delivery never replaces good KPIs; a failure holds the models and "
+        "KPIs downstream of this table.",
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        options = warehouse.ingest_options()
-        outcome = check_volume(warehouse.raw, table, options.volume_drop_threshold)
-        return dg.AssetCheckResult(
-            passed=outcome.passed,
-            description=outcome.message,
-            metadata={"latest_rows": outcome.latest_rows, "average_rows": outcome.average_rows},
-        )
+        return _check_result(warehouse, table, VOLUME_CHECK)
 
     return _check
 
@@ -240,6 +234,15 @@ def run_context(
         metadata={"as_of": as_of.isoformat(sep=" "), "daily_facts_rebuilt": rebuild}
     )
 
+
+# Written by the dbt step before it builds (pipelines/checks/holds.py); an external asset here.
+check_holds = dg.AssetSpec(
+    raw_asset_key(CHECK_HOLDS),
+    group_name=RAW_GROUP,
+    description="KPIs and sources held by a failed blocking check of their raw tables, with "
+    "why and since when; written by the dbt step before it builds, read by the KPI marts.",
+    kinds={"parquet"},
+)
 
 ingestion_assets = [build_ingestion_asset(spec) for spec in SOURCES.values()]
 ingestion_checks = [

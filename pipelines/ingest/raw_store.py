@@ -5,6 +5,7 @@ Layout under KPI_RAW_DIR:
     rejected_rows/<file_hash>.parquet rows that failed a check, with line, column, check, text
     load_log/<file_hash>.parquet      one row per distinct landing file: what happened to it
     run_context/run_context.parquet   the as-of time of the current run
+    check_holds/check_holds.parquet   KPIs and sources held by a failed blocking check
 
 Every file is written to a temporary name and renamed into place, so a killed run never leaves a
 half-written file behind. The same content (same hash) is never loaded twice. Any engine can read
@@ -29,6 +30,7 @@ from pipelines.ingest.parsed import Lineage
 LOAD_LOG = "load_log"
 REJECTED_ROWS = "rejected_rows"
 RUN_CONTEXT = "run_context"
+CHECK_HOLDS = "check_holds"
 
 LOAD_LOG_SCHEMA = pa.schema(
     [
@@ -68,6 +70,16 @@ RUN_CONTEXT_SCHEMA = pa.schema(
         # An explicit rebuild window (a backfill) of the daily facts; null in a normal run.
         ("rebuild_from", pa.date32()),
         ("rebuild_to", pa.date32()),
+    ]
+)
+CHECK_HOLDS_SCHEMA = pa.schema(
+    [
+        # `kpi` (a KPI id) or `source` (a source name as in bi.about)
+        ("subject_kind", pa.string()),
+        ("subject", pa.string()),
+        # e.g. "held: pandera_schema on raw.support_tickets since 2026-10-05"
+        ("held_reason", pa.string()),
+        ("held_since", pa.date32()),
     ]
 )
 LINEAGE_FIELDS = [
@@ -195,6 +207,19 @@ class RawStore:
         )
         write_parquet_atomically(table, self.table_dir(RUN_CONTEXT) / "run_context.parquet")
 
+    def write_check_holds(self, rows: list[dict[str, object]]) -> bool:
+        """Replace the held KPIs and sources; the file is rewritten only when they changed, so an
+        unchanged raw layer stays unchanged. Returns whether it was rewritten."""
+        table = pa.Table.from_pylist(
+            sorted(rows, key=lambda r: (str(r["subject_kind"]), str(r["subject"]))),
+            schema=CHECK_HOLDS_SCHEMA,
+        )
+        path = self.table_dir(CHECK_HOLDS) / "check_holds.parquet"
+        if path.exists() and pq.read_table(path).equals(table):
+            return False
+        write_parquet_atomically(table, path)
+        return True
+
 
 EMPTY_SCHEMA_FILE = "empty_schema.parquet"
 
@@ -220,4 +245,5 @@ RAW_META_SCHEMAS: dict[str, pa.Schema] = {
     LOAD_LOG: LOAD_LOG_SCHEMA,
     REJECTED_ROWS: REJECTED_SCHEMA,
     RUN_CONTEXT: RUN_CONTEXT_SCHEMA,
+    CHECK_HOLDS: CHECK_HOLDS_SCHEMA,
 }

@@ -255,7 +255,7 @@ computed as (
 with
 
 periods as (
-    {{{{ kpi_periods('{frequency}', '{fact.source}') }}}}
+    {{{{ kpi_periods('{frequency}', '{fact.name}', '{fact.date_column}') }}}}
 ),
 
 fact_rows as (
@@ -300,24 +300,38 @@ computed as (
 {_final_select(kpi)}"""
 
 
+_EMPTY_KPI_VALUES = (
+    f"select\n    cast(null as {STRING_TYPE}) as kpi_id,\n"
+    f"    cast(null as {STRING_TYPE}) as grain,\n"
+    "    cast(null as date) as period_start,\n    cast(null as date) as period_end,\n"
+    "    cast(null as double) as value,\n    cast(null as double) as numerator,\n"
+    "    cast(null as double) as denominator,\n    cast(null as double) as target,\n"
+    f"    cast(null as {STRING_TYPE}) as status,\n"
+    "    cast(null as boolean) as is_complete,\n"
+    "    cast(null as bigint) as source_rows\nwhere 1 = 0\n"
+)
+
+
 def render_union_model(portfolio: Portfolio) -> str:
+    """All KPI models stacked. A KPI model that was never built (held by a failed check on its
+    first run) is left out rather than failing the union; the others keep their values."""
     header = HEADER.format(source="kpi_definitions/")
     if not portfolio.kpis:
-        return header + (
-            f"\nselect\n    cast(null as {STRING_TYPE}) as kpi_id,\n"
-            f"    cast(null as {STRING_TYPE}) as grain,\n"
-            "    cast(null as date) as period_start,\n    cast(null as date) as period_end,\n"
-            "    cast(null as double) as value,\n    cast(null as double) as numerator,\n"
-            "    cast(null as double) as denominator,\n    cast(null as double) as target,\n"
-            f"    cast(null as {STRING_TYPE}) as status,\n"
-            "    cast(null as boolean) as is_complete,\n"
-            "    cast(null as bigint) as source_rows\nwhere 1 = 0\n"
-        )
-    parts = [
-        f"select * from {{{{ ref('{kpi.model_name}') }}}}"
-        for kpi in sorted(portfolio.kpis, key=lambda k: k.id)
-    ]
-    return header + "\n" + "\nunion all\n".join(parts) + "\n"
+        return header + "\n" + _EMPTY_KPI_VALUES
+    names = ", ".join(f"'{kpi.model_name}'" for kpi in sorted(portfolio.kpis, key=lambda k: k.id))
+    return header + (
+        f"{{%- set built = [] -%}}\n"
+        f"{{%- for name in [{names}] -%}}\n"
+        "    {%- set relation = ref(name) -%}\n"
+        "    {%- if not execute or load_relation(relation) is not none -%}\n"
+        "        {%- do built.append(relation) -%}\n"
+        "    {%- endif -%}\n"
+        "{%- endfor %}\n"
+        "{% for relation in built %}\n"
+        "select * from {{ relation }}\n"
+        "{% if not loop.last %}union all{% endif %}\n"
+        "{% else %}\n" + _EMPTY_KPI_VALUES + "{% endfor %}\n"
+    )
 
 
 def _values_model(header: str, columns: list[str], rows: list[list[str]]) -> str:
@@ -455,6 +469,8 @@ def render_kpi_models_yml(portfolio: Portfolio) -> str:
         {
             "name": "int_kpi_values_unioned",
             "description": "All KPI models stacked; one row per KPI and period.",
+            # Always built: a KPI held by a failed check contributes its last good table.
+            "config": {"tags": ["fan_in"]},
         }
     )
     document = {"version": 2, "models": models}

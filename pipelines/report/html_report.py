@@ -22,6 +22,7 @@ STATUS_COLOURS = {
     "off_track": "#cf222e",
     "no_target": "#6e7781",
     "no_data": "#6e7781",
+    "held": "#57606a",
 }
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1f2328;
@@ -33,6 +34,8 @@ grid-template-columns:1fr 380px;gap:1rem}
 .badge{display:inline-block;border-radius:1rem;padding:.1rem .6rem;color:#fff;font-size:.85rem}
 .value{font-size:1.6rem;font-weight:600}
 .note{background:#fff8c5;padding:.4rem .6rem;border-radius:4px}
+.held{border:1px dashed #57606a;border-radius:4px;padding:.1rem .5rem;color:#57606a;
+font-size:.85rem}
 table{border-collapse:collapse}
 td,th{padding:.25rem .6rem;border-bottom:1px solid #d0d7de;text-align:left}
 svg text{font-size:10px;fill:#57606a}
@@ -67,7 +70,10 @@ def report_data(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     }
 
 
-def _badge(status: str | None) -> str:
+def _badge(status: str | None, held_reason: str | None = None) -> str:
+    """The status as a coloured badge; a held KPI shows why instead of a status colour."""
+    if held_reason:
+        return f'<span class="held status-held">{html.escape(held_reason)}</span>'
     status = status or "no_data"
     colour = STATUS_COLOURS.get(status, "#6e7781")
     label = html.escape(status.replace("_", " "))
@@ -176,7 +182,8 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
                 )
                 body.append(
                     f'<div class="kpi" id="kpi-{esc(kpi["kpi_id"])}"><div>'
-                    f"<strong>{esc(kpi['kpi_name'])}</strong> {_badge(card.get('status'))}"
+                    f"<strong>{esc(kpi['kpi_name'])}</strong> "
+                    f"{_badge(card.get('status'), card.get('held_reason'))}"
                     f'<div class="value">{latest}</div>'
                     f'<p class="meta">Target {format_value(kpi["target"], kpi["unit"])} by '
                     f"{kpi['deadline']} · {esc(kpi['frequency'])} · "
@@ -184,7 +191,7 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
                     f"<p>{esc(kpi['description'] or '')}</p>{kpi_notes}</div>"
                     f"{trend_chart(points.get(kpi['kpi_id'], []), kpi['unit'])}</div>"
                 )
-    legend = " ".join(_badge(status) for status in STATUS_STYLE)
+    legend = " ".join(_badge(status) for status in STATUS_STYLE if status != "held")
     body.append(f'<p class="meta">Status: {legend}. Dashed line: target.</p>')
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>KPI report</title>'

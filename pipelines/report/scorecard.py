@@ -18,6 +18,7 @@ STATUS_STYLE = {
     "off_track": "bold red",
     "no_target": "dim",
     "no_data": "dim",
+    "held": "bold magenta",
 }
 COLUMNS = [
     "kpi_id",
@@ -37,6 +38,8 @@ COLUMNS = [
     "deadline",
     "note",
     "note_author",
+    "held_reason",
+    "held_since",
 ]
 
 
@@ -98,13 +101,16 @@ def scorecard_table(rows: list[dict[str, Any]]) -> Table:
         table.add_column(column, overflow="fold", min_width=widths.get(column))
     for row in rows:
         status = row["status"] or "no_data"
+        status_text = f"[{STATUS_STYLE.get(status, '')}]{status.replace('_', ' ')}[/]"
+        if row.get("held_reason"):  # why instead of a status: the value is the last good one
+            status_text = f"[{STATUS_STYLE['held']}]{row['held_reason']}[/]"
         table.add_row(
             f"{row['kpi_name']}\n[dim]{row['kpi_id']} · {row['frequency']}[/dim]",
             row["goal_id"] or "",
             _period(row),
             format_value(row["value"], row["unit"]),
             format_value(row["target"], row["unit"]),
-            f"[{STATUS_STYLE.get(status, '')}]{status.replace('_', ' ')}[/]",
+            status_text,
             _change(row),
             row["owner"] or "",
             (

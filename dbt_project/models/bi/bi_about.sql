@@ -13,6 +13,13 @@ run_context as (
 
     select * from {{ ref('stg_pipeline__run_context') }}
 
+),
+
+holds as (
+
+    select * from {{ ref('stg_pipeline__check_holds') }}
+    where subject_kind = 'source'
+
 )
 
 select
@@ -21,6 +28,10 @@ select
     coverage.source_name as source,
     coverage.first_date as data_from,
     coverage.last_date as data_until,
+    holds.held_reason,
+    holds.held_since,
     '{{ var("pipeline_version") }}' as pipeline_version
 from coverage
 cross join run_context
+left join holds
+    on holds.subject = coverage.source_name

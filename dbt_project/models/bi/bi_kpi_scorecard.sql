@@ -38,6 +38,8 @@ select
     scorecard.owner,
     scorecard.deadline,
     scorecard.note,
+    scorecard.held_reason,
+    scorecard.held_since,
     scorecard.kpi_id
 from scorecard
 left join goals

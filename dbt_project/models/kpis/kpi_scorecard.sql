@@ -1,6 +1,7 @@
 {{ config(schema='marts', contract={'enforced': target.type == 'duckdb'}) }}
 
--- The latest complete period of every KPI, with the period before it for the change.
+-- The latest complete period of every KPI, with the period before it for the change. A KPI held by
+-- a failed check shows its last good values with status `held`, why, and since when.
 with
 
 kpi_values as (
@@ -37,6 +38,13 @@ notes as (
 
     select * from {{ ref('fct_kpi_notes') }}
 
+),
+
+holds as (
+
+    select * from {{ ref('stg_pipeline__check_holds') }}
+    where subject_kind = 'kpi'
+
 )
 
 select
@@ -52,7 +60,13 @@ select
     cast(latest.period_end as date) as period_end,
     cast(latest.value as double) as value,
     cast(latest.target as double) as target,
-    cast(coalesce(latest.status, 'no_data') as {{ dbt.type_string() }}) as status,
+    cast(
+        case when holds.subject is not null then 'held' else coalesce(latest.status, 'no_data') end
+        as {{ dbt.type_string() }}
+    ) as status,
+    cast(coalesce(latest.status, 'no_data') as {{ dbt.type_string() }}) as last_status,
+    cast(holds.held_reason as {{ dbt.type_string() }}) as held_reason,
+    cast(holds.held_since as date) as held_since,
     cast(latest.previous_value as double) as previous_value,
     cast(latest.value - latest.previous_value as double) as change,
     cast(
@@ -70,3 +84,5 @@ left join latest
 left join notes
     on notes.kpi_id = latest.kpi_id
     and notes.period_start = latest.period_start
+left join holds
+    on holds.subject = kpis.kpi_id
