@@ -431,10 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     except DefinitionError as exc:
         err.print("[red bold]The KPI definitions have errors; nothing was run.[/red bold]")
         for problem in exc.problems:
-            err.print(
-                f"- {_display_path(problem.file)}: {problem.field}: {problem.message}",
-                highlight=False,
-            )
+            where = f"{problem.field}: " if problem.field else ""
+            err.print(f"- {_display_path(problem.file)}: {where}{problem.message}", highlight=False)
         return 2
 
 

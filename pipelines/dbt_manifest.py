@@ -84,7 +84,7 @@ def generate_models(settings: Settings, *, strict: bool = False) -> list[Path]:
     if strict and usable.left_out:
         raise DefinitionError(
             [
-                DefinitionProblem(item.file, item.kpi_id, problem)
+                DefinitionProblem(item.file, "", problem)
                 for item in usable.left_out
                 for problem in item.problems
             ]

@@ -185,7 +185,9 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
     }
 
     @dbt_assets(
-        manifest=project.manifest_path,
+        # The parsed manifest, not its path: dagster-dbt caches manifests by path, and a process
+        # that builds definitions twice (tests, reloads) must see the current one.
+        manifest=manifest,
         project=project,
         dagster_dbt_translator=translator,
         pool=DUCKDB_WRITER_POOL,

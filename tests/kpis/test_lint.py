@@ -237,11 +237,20 @@ def test_fact_catalog_comes_from_the_dbt_mart_contracts():
     assert {"cost", "conversion_value", "conversions"} <= set(ads.columns)
 
 
-def test_run_refuses_invalid_definitions_with_the_problems(tmp_path, monkeypatch, capsys):
+def test_strict_preparation_refuses_invalid_definitions_with_the_problems(
+    tmp_path, monkeypatch, capsys
+):
     directory = write_portfolio(tmp_path / "defs", [kpi(owner=None)])
     monkeypatch.setenv("KPI_DEFINITIONS_DIR", str(directory))
     monkeypatch.setenv("KPI_ALLOW_PATHS_OUTSIDE_PROJECT", "1")
-    assert main(["generate"]) == 2
+    assert main(["generate", "--strict"]) == 2
     err = capsys.readouterr().err
     assert "The KPI definitions have errors; nothing was run." in err
     assert "sea_roas.yml: acceptable.owner: no owner." in err
+    assert main(["run", "--strict"]) == 2
+    assert "sea_roas.yml: acceptable.owner: no owner." in capsys.readouterr().err
+
+    # Without --strict the broken KPI is left out, and said so; the rest is prepared.
+    assert main(["generate"]) == 3
+    err = capsys.readouterr().err
+    assert "left out sea_roas" in err and "acceptable.owner: no owner." in err
