@@ -160,6 +160,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.strict:
         prepare(settings, strict=True)  # refuses (exit 2) on any definition with errors
+    from pipelines.landing_origin import LandingFolderChanged, check_landing_origin
+
+    try:
+        check_landing_origin(settings.raw_dir, settings.landing_url or settings.landing_dir)
+    except LandingFolderChanged as exc:
+        err.print(f"[red]{exc}[/red]\nNothing was run.", highlight=False)
+        return EXIT_REFUSED
 
     defs = build_definitions(settings)
     job = defs.resolve_implicit_global_asset_job_def()

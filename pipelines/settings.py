@@ -39,6 +39,18 @@ def configured_path(env_name: str, default: Path, *, contained: bool = True) -> 
     return path
 
 
+def data_folder() -> Path:
+    """The folder that holds one warehouse's data: the raw layer, the working database, the
+    published file and Spark's tables, unless each is set on its own. It is KPI_DATA_DIR, else the
+    folder of KPI_WAREHOUSE_PATH (so moving the published file moves the rest with it), else
+    `warehouse/` in the project folder. Two setups never share a raw layer by accident."""
+    if os.environ.get("KPI_DATA_DIR", "").strip():
+        return configured_path("KPI_DATA_DIR", Path("warehouse"))
+    if os.environ.get("KPI_WAREHOUSE_PATH", "").strip():
+        return configured_path("KPI_WAREHOUSE_PATH", Path("warehouse/kpi.duckdb")).parent
+    return PROJECT_DIR / "warehouse"
+
+
 def _url(env_name: str) -> str | None:
     raw = os.environ.get(env_name, "").strip()
     return raw.rstrip("/") if is_url(raw) else None
@@ -65,7 +77,8 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        work_db_path = configured_path("KPI_WORK_DB_PATH", Path("warehouse/work/kpi_work.duckdb"))
+        data_dir = data_folder()
+        work_db_path = configured_path("KPI_WORK_DB_PATH", data_dir / "work" / "kpi_work.duckdb")
         landing_url = _url("KPI_LANDING_DIR")
         raw_url = _url("KPI_RAW_DIR")
         return cls(
@@ -74,16 +87,16 @@ class Settings:
             else configured_path("KPI_LANDING_DIR", Path("data/landing")),
             raw_dir=work_db_path.parent / "raw-mirror"
             if raw_url
-            else configured_path("KPI_RAW_DIR", Path("warehouse/raw")),
+            else configured_path("KPI_RAW_DIR", data_dir / "raw"),
             work_db_path=work_db_path,
-            warehouse_path=configured_path("KPI_WAREHOUSE_PATH", Path("warehouse/kpi.duckdb")),
+            warehouse_path=configured_path("KPI_WAREHOUSE_PATH", data_dir / "kpi.duckdb"),
             definitions_dir=configured_path("KPI_DEFINITIONS_DIR", DEFAULT_KPI_DEFINITIONS_DIR),
             # Dagster's own home is the operator's to place.
             dagster_home=configured_path("DAGSTER_HOME", Path(".dagster_home"), contained=False),
             reporting_timezone=os.environ.get("KPI_REPORTING_TIMEZONE", "Europe/Amsterdam"),
             schedule_time=os.environ.get("KPI_SCHEDULE_TIME", "06:00"),
             engine=engine_from_env(),
-            spark_dir=configured_path("KPI_SPARK_DIR", Path("warehouse/spark")),
+            spark_dir=configured_path("KPI_SPARK_DIR", data_dir / "spark"),
             landing_url=landing_url,
             raw_url=raw_url,
         )

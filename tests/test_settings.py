@@ -42,3 +42,83 @@ def test_the_command_line_says_so_and_runs_nothing(monkeypatch, capsys):
     monkeypatch.setenv("KPI_WAREHOUSE_PATH", "/tmp/somewhere/kpi.duckdb")
     assert main(["run", "--quiet"]) == 2
     assert "KPI_WAREHOUSE_PATH=/tmp/somewhere/kpi.duckdb is outside" in capsys.readouterr().err
+
+
+_PATH_VARIABLES = (
+    "KPI_DATA_DIR",
+    "KPI_WAREHOUSE_PATH",
+    "KPI_RAW_DIR",
+    "KPI_WORK_DB_PATH",
+    "KPI_SPARK_DIR",
+    "KPI_LANDING_DIR",
+)
+
+
+def test_the_raw_layer_and_working_database_follow_the_warehouse(monkeypatch, tmp_path):
+    for name in _PATH_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KPI_ALLOW_PATHS_OUTSIDE_PROJECT", "1")
+    default = Settings.from_env()
+    assert default.raw_dir == PROJECT_DIR / "warehouse" / "raw"
+    assert default.work_db_path == PROJECT_DIR / "warehouse" / "work" / "kpi_work.duckdb"
+
+    monkeypatch.setenv("KPI_WAREHOUSE_PATH", str(tmp_path / "shop_b" / "kpi.duckdb"))
+    moved = Settings.from_env()
+    assert moved.raw_dir == tmp_path / "shop_b" / "raw"
+    assert moved.work_db_path == tmp_path / "shop_b" / "work" / "kpi_work.duckdb"
+    assert moved.spark_dir == tmp_path / "shop_b" / "spark"
+
+    monkeypatch.setenv("KPI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("KPI_WAREHOUSE_PATH")
+    monkeypatch.setenv("KPI_RAW_DIR", str(tmp_path / "own_raw"))  # set on its own: kept
+    data = Settings.from_env()
+    assert data.warehouse_path == tmp_path / "data" / "kpi.duckdb"
+    assert data.work_db_path == tmp_path / "data" / "work" / "kpi_work.duckdb"
+    assert data.raw_dir == tmp_path / "own_raw"
+
+
+def test_a_raw_layer_loaded_from_another_landing_folder_stops_the_run(
+    monkeypatch, tmp_path, capsys
+):
+    from pipelines.landing_origin import record_landing_origin
+
+    for name in _PATH_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KPI_ALLOW_PATHS_OUTSIDE_PROJECT", "1")
+    monkeypatch.setenv("KPI_DATA_DIR", str(tmp_path / "warehouse"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    record_landing_origin(tmp_path / "warehouse" / "raw", tmp_path / "landing_a")
+    monkeypatch.setenv("KPI_LANDING_DIR", str(tmp_path / "landing_b"))
+
+    assert main(["run", "--quiet"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"loaded from the landing folder {tmp_path / 'landing_a'}" in err
+    assert f"this run reads {tmp_path / 'landing_b'}" in err
+    assert "KPI_ALLOW_LANDING_CHANGE=1" in err and "Nothing was run." in err
+
+
+def test_an_allowed_move_is_recorded(tmp_path, monkeypatch):
+    from pipelines.landing_origin import (
+        LandingFolderChanged,
+        check_landing_origin,
+        record_landing_origin,
+        recorded_landing,
+    )
+
+    raw = tmp_path / "raw"
+    record_landing_origin(raw, tmp_path / "old")
+    check_landing_origin(raw, tmp_path / "old")  # the same folder: fine
+    with pytest.raises(LandingFolderChanged):
+        check_landing_origin(raw, tmp_path / "new")
+    monkeypatch.setenv("KPI_ALLOW_LANDING_CHANGE", "1")
+    check_landing_origin(raw, tmp_path / "new")
+    record_landing_origin(raw, tmp_path / "new")
+    monkeypatch.delenv("KPI_ALLOW_LANDING_CHANGE")
+    check_landing_origin(raw, tmp_path / "new")
+    assert recorded_landing(raw) == str(tmp_path / "new")
+
+
+def test_the_first_load_records_its_landing_folder(fixture_run):
+    from pipelines.landing_origin import recorded_landing
+
+    assert recorded_landing(fixture_run.settings.raw_dir) == str(fixture_run.root / "landing")

@@ -12,6 +12,11 @@ from pipelines.checks.volume import DATE_EXPRESSIONS
 from pipelines.ingest.raw_store import CHECK_HOLDS, LOAD_LOG, RawStore, ensure_table_dirs
 from pipelines.ingest.runner import ingest_source
 from pipelines.ingest.sources import SOURCES, SourceSpec, raw_table_schemas
+from pipelines.landing_origin import (
+    LandingFolderChanged,
+    check_landing_origin,
+    record_landing_origin,
+)
 from pipelines.object_storage import mirror_down, mirror_up
 from pipelines.publish.writer_lock import writer_lock
 from pipelines.resources import WarehouseResource
@@ -50,6 +55,12 @@ def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             yield from _load(context, warehouse)
 
     def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        landing = warehouse.landing_url or warehouse.landing
+        try:
+            check_landing_origin(warehouse.raw, landing)
+        except LandingFolderChanged as exc:
+            raise dg.Failure(description=f"{spec.name}: nothing loaded: {exc}") from None
+        record_landing_origin(warehouse.raw, landing)
         ensure_table_dirs(warehouse.raw, raw_table_schemas())
         if warehouse.landing_url:
             source_url = f"{warehouse.landing_url}/{spec.name}"
