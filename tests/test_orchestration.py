@@ -12,7 +12,7 @@ from pipelines.kpis.models import Frequency
 from pipelines.kpis.schedule_plan import freshness_window
 from pipelines.resources import WarehouseResource
 from pipelines.sensors import landing_fingerprint
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, environment, warehouse_env
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,8 @@ def test_kpi_materialisations_carry_latest_value_and_status(fixture_run):
     assert roas.metadata["dagster/row_count"].value == 6
 
 
-def test_landing_sensor_fires_on_new_files_only(fixture_run, tmp_path):
+def test_landing_sensor_fires_for_files_not_loaded_yet_only(fixture_run, tmp_path):
+    # A copy of the landing folder the fixture run loaded: same contents, other file times.
     landing = tmp_path / "landing"
     shutil.copytree(FIXTURES / "landing", landing)
     sensor = fixture_run.defs.get_sensor_def("landing_folder_sensor")
@@ -57,9 +58,11 @@ def test_landing_sensor_fires_on_new_files_only(fixture_run, tmp_path):
         definitions_dir=current.definitions_dir,
     )
     resources = {"warehouse": warehouse}
+    # Started on a folder whose every file is loaded: no run, whatever the cursor.
     with dg.build_sensor_context(resources=resources) as context:
         first = sensor(context)
-        assert isinstance(first, dg.RunRequest)
+        assert isinstance(first, dg.SkipReason)
+        assert "already loaded" in (first.skip_message or "")
     cursor = landing_fingerprint(landing)
     with dg.build_sensor_context(cursor=cursor, resources=resources) as context:
         assert isinstance(sensor(context), dg.SkipReason)
@@ -67,6 +70,38 @@ def test_landing_sensor_fires_on_new_files_only(fixture_run, tmp_path):
     with dg.build_sensor_context(cursor=cursor, resources=resources) as context:
         request = sensor(context)
         assert isinstance(request, dg.RunRequest) and request.run_key.startswith("landing-")
+        assert context.cursor == landing_fingerprint(landing)
+
+
+def test_a_load_of_nothing_leaves_downstream_assets_in_sync(fixture_run):
+    from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
+    from dagster._core.loader import LoadingContextForTest
+
+    landing = fixture_run.root / "landing"
+    with environment(**warehouse_env(fixture_run.root, landing)):
+        job = fixture_run.defs.get_job_def("ingestion")
+        result = job.execute_in_process(instance=fixture_run.instance)
+    assert result.success
+    materialized = [
+        e.event_specific_data.materialization
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION"
+    ]
+    assert "raw/run_context" not in {m.asset_key.to_user_string() for m in materialized}
+    loaded = [m.metadata["files_loaded"].value for m in materialized]
+    assert loaded and set(loaded) == {0}
+    resolver = CachingStaleStatusResolver(
+        fixture_run.instance,
+        fixture_run.defs.resolve_asset_graph(),
+        LoadingContextForTest(fixture_run.instance),
+    )
+    for key in (
+        ["staging", "stg_google_ads__campaign_days"],
+        ["marts", "fct_ad_performance_daily"],
+        ["staging", "stg_zendesk__tickets"],
+        ["kpis", "kpi_sea_roas"],
+    ):
+        assert resolver.get_status(dg.AssetKey(key)) == StaleStatus.FRESH, key
 
 
 def test_only_the_latest_dbt_invocation_folders_are_kept(tmp_path):
