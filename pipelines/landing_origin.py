@@ -2,9 +2,11 @@
 
 The first load into a raw layer records the landing folder it read (`landing_origin.json` at the
 top of the raw folder). A later run that reads another landing folder into the same raw layer
-stops with a message saying both, unless KPI_ALLOW_LANDING_CHANGE=1 says the folder has moved on
-purpose (the new folder is then recorded). A new landing folder wants its own warehouse: set
-KPI_DATA_DIR (or KPI_WAREHOUSE_PATH) and the raw layer and working database follow.
+stops with a message saying both, unless the other folder holds every file the raw layer loaded,
+with the same content (the folder was moved or copied with its warehouse), or
+KPI_ALLOW_LANDING_CHANGE=1 says the change is meant; the new folder is then recorded. A new
+landing folder wants its own warehouse: set KPI_DATA_DIR (or KPI_WAREHOUSE_PATH), and the raw
+layer and working database follow.
 """
 
 from __future__ import annotations
@@ -37,11 +39,39 @@ def recorded_landing(raw_dir: Path) -> str | None:
         return None
 
 
+def _holds_every_loaded_file(raw_dir: Path, landing: str | Path) -> bool:
+    """The landing folder has every file the raw layer loaded, by relative path and content."""
+    if "://" in str(landing):
+        return False
+    from pipelines.ingest.raw_store import LOAD_LOG, file_sha256
+
+    log_dir = raw_dir / LOAD_LOG
+    if not any(log_dir.glob("*.parquet")):
+        return True  # nothing loaded yet: nothing to mix with
+    import duckdb
+
+    pattern = str(log_dir / "*.parquet").replace("'", "''")
+    with duckdb.connect() as con:
+        loaded = con.execute(
+            f"select distinct file_path, file_hash from read_parquet('{pattern}', "
+            "union_by_name = true) where status = 'loaded'"
+        ).fetchall()
+    root = Path(landing)
+    for relative, digest in loaded:
+        path = root / relative
+        if not path.is_file() or file_sha256(path) != digest:
+            return False
+    return True
+
+
 def check_landing_origin(raw_dir: Path, landing: str | Path) -> None:
-    """Stop when the raw layer was loaded from another landing folder (unless allowed)."""
+    """Stop when the raw layer was loaded from another landing folder (unless that folder holds
+    the same files, or the change is allowed)."""
     recorded, current = recorded_landing(raw_dir), _name(landing)
     if recorded is None or recorded == current or os.environ.get(ALLOW_CHANGE) == "1":
         return
+    if _holds_every_loaded_file(raw_dir, landing):
+        return  # the same landing folder, moved or copied with its warehouse
     raise LandingFolderChanged(
         f"the raw layer {raw_dir} was loaded from the landing folder {recorded}, but this run "
         f"reads {current}. Their data would be mixed in the same KPIs. For a separate warehouse "

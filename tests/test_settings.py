@@ -78,26 +78,42 @@ def test_the_raw_layer_and_working_database_follow_the_warehouse(monkeypatch, tm
 
 
 def test_a_raw_layer_loaded_from_another_landing_folder_stops_the_run(
-    monkeypatch, tmp_path, capsys
+    monkeypatch, tmp_path, capsys, fixture_run
 ):
-    from pipelines.landing_origin import record_landing_origin
+    import shutil
+
+    from pipelines.landing_origin import check_landing_origin, recorded_landing
 
     for name in _PATH_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KPI_ALLOW_PATHS_OUTSIDE_PROJECT", "1")
     monkeypatch.setenv("KPI_DATA_DIR", str(tmp_path / "warehouse"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    record_landing_origin(tmp_path / "warehouse" / "raw", tmp_path / "landing_a")
-    monkeypatch.setenv("KPI_LANDING_DIR", str(tmp_path / "landing_b"))
+    raw = tmp_path / "warehouse" / "raw"
+    shutil.copytree(fixture_run.settings.raw_dir, raw)  # loaded from the fixture's landing
+    loaded_from = recorded_landing(raw)
+    other = tmp_path / "landing_b"
+    shutil.copytree(fixture_run.root / "landing", other)
+    report = next((other / "google_ads").glob("*.csv"))
+    report.write_text(report.read_text().replace("Brand", "Brand B"))  # another shop's export
+    monkeypatch.setenv("KPI_LANDING_DIR", str(other))
 
     assert main(["run", "--quiet"]) == 2
     err = " ".join(capsys.readouterr().err.split())
-    assert f"loaded from the landing folder {tmp_path / 'landing_a'}" in err
-    assert f"this run reads {tmp_path / 'landing_b'}" in err
+    assert f"loaded from the landing folder {loaded_from}" in err
+    assert f"this run reads {other}" in err
     assert "KPI_ALLOW_LANDING_CHANGE=1" in err and "Nothing was run." in err
+
+    # The same files in another place (the folder was moved) are not a change.
+    moved = tmp_path / "landing_moved"
+    shutil.copytree(fixture_run.root / "landing", moved)
+    check_landing_origin(raw, moved)
 
 
 def test_an_allowed_move_is_recorded(tmp_path, monkeypatch):
+    import pyarrow as pa
+
+    from pipelines.ingest.raw_store import write_parquet_atomically
     from pipelines.landing_origin import (
         LandingFolderChanged,
         check_landing_origin,
@@ -106,10 +122,14 @@ def test_an_allowed_move_is_recorded(tmp_path, monkeypatch):
     )
 
     raw = tmp_path / "raw"
+    write_parquet_atomically(
+        pa.table({"file_path": ["orders/a.csv"], "file_hash": ["abc"], "status": ["loaded"]}),
+        raw / "load_log" / "abc.parquet",
+    )
     record_landing_origin(raw, tmp_path / "old")
     check_landing_origin(raw, tmp_path / "old")  # the same folder: fine
     with pytest.raises(LandingFolderChanged):
-        check_landing_origin(raw, tmp_path / "new")
+        check_landing_origin(raw, tmp_path / "new")  # has not got orders/a.csv
     monkeypatch.setenv("KPI_ALLOW_LANDING_CHANGE", "1")
     check_landing_origin(raw, tmp_path / "new")
     record_landing_origin(raw, tmp_path / "new")
