@@ -5,10 +5,16 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets.dbt import KpiDbtTranslator, build_dbt_assets, mart_asset_keys
-from pipelines.assets.ingestion import ingestion_assets, ingestion_checks, run_context
+from pipelines.assets.ingestion import (
+    build_freshness_checks,
+    ingestion_assets,
+    ingestion_checks,
+    run_context,
+)
 from pipelines.assets.published import build_published_asset
 from pipelines.dbt_manifest import prepare
 from pipelines.engines import Engine
+from pipelines.kpis.facts import load_fact_catalog
 from pipelines.kpis.loader import load_portfolio
 from pipelines.resources import build_resources
 from pipelines.schedules import KPI_SCHEDULE_NAME, build_ingestion_schedule, build_kpi_schedule
@@ -41,7 +47,10 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     )
     return dg.Definitions(
         assets=assets,
-        asset_checks=ingestion_checks,
+        asset_checks=[
+            *ingestion_checks,
+            *build_freshness_checks(portfolio.kpis, load_fact_catalog()),
+        ],
         jobs=[job, ingestion_job],
         schedules=[schedule, ingestion_schedule],
         sensors=[build_landing_sensor(ingestion_job), run_failure_alert],

@@ -1,17 +1,22 @@
 """Raw assets: one per landing source, each guarded by a blocking pandera check."""
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
 from pydantic import Field
 
+from pipelines.checks.freshness import check_freshness
 from pipelines.checks.validation_cache import cached_pass, remember_pass, validation_key
-from pipelines.checks.volume import DATE_EXPRESSIONS, check_volume
-from pipelines.ingest.raw_store import LOAD_LOG, RawStore, ensure_table_dirs
+from pipelines.checks.volume import DATE_EXPRESSIONS, TABLE_SOURCES, check_volume
+from pipelines.ingest.raw_store import LOAD_LOG, RUN_CONTEXT, RawStore, ensure_table_dirs
 from pipelines.ingest.runner import ingest_source
 from pipelines.ingest.sources import SOURCES, SourceSpec, raw_table_schemas
+from pipelines.kpis.facts import Fact
+from pipelines.kpis.models import KpiDefinition
+from pipelines.kpis.source_kpis import kpis_reading
 from pipelines.object_storage import mirror_down, mirror_up
 from pipelines.publish.writer_lock import writer_lock
 from pipelines.resources import WarehouseResource
@@ -149,24 +154,112 @@ def build_refused_files_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
     return _check
 
 
+def _run_as_of(warehouse: WarehouseResource, run_id: str) -> dt.datetime:
+    """The as-of time of this run when its run_context was recorded (it runs first), else now."""
+    path = warehouse.raw / RUN_CONTEXT / "run_context.parquet"
+    if path.exists():
+        with duckdb.connect() as con:
+            row = con.execute(
+                "select as_of_ts, run_id from read_parquet(?)", [str(path)]
+            ).fetchone()
+        if row is not None and row[1] == run_id and row[0] is not None:
+            return row[0]
+    return parse_as_of("", warehouse.reporting_timezone)
+
+
 def build_volume_check(table: str) -> dg.AssetChecksDefinition:
+    source = TABLE_SOURCES[table]
+
     @dg.asset_check(
         asset=raw_asset_key(table),
         name="volume_within_expected_range",
         blocking=True,
-        description=f"Fails when the latest day of raw.{table} drops far below its recent daily "
-        "average (config: volume_drop_threshold), so a partial delivery never replaces good KPIs.",
+        additional_deps=[raw_asset_key("run_context")],
+        description=f"Fails when the latest complete day of raw.{table} is a clear drop against "
+        "its own history (expected range from the training window, weekday pattern when the "
+        f"history shows one; config: `volume:` in config/ingestion.yml, source `{source}`), so "
+        "a short delivery never replaces good KPIs. A partial last day (export pulled before "
+        "the day ended) and sources below the minimum expected volume never fail.",
     )
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
         options = warehouse.ingest_options()
-        outcome = check_volume(warehouse.raw, table, options.volume_drop_threshold)
+        as_of = _run_as_of(warehouse, context.run.run_id)
+        outcome = check_volume(
+            warehouse.raw,
+            table,
+            options.volume.for_source(source),
+            as_of.date(),
+            warehouse.reporting_timezone,
+            landing_dir=warehouse.landing,
+        )
         return dg.AssetCheckResult(
             passed=outcome.passed,
-            description=outcome.message,
-            metadata={"latest_rows": outcome.latest_rows, "average_rows": outcome.average_rows},
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=outcome.message[:2000],
+            metadata={
+                "verdict": outcome.verdict,
+                "judged_day": str(outcome.judged_day or ""),
+                "observed_rows": outcome.observed,
+                "expected_rows": round(outcome.expected, 1),
+                "lower_bound": round(outcome.lower_bound, 1),
+                "seasonal": outcome.seasonal,
+                "partial_last_day": str(outcome.partial_day or ""),
+                "as_of": as_of.isoformat(sep=" "),
+            },
         )
 
     return _check
+
+
+def build_freshness_check(spec: SourceSpec, kpis: list[str]) -> dg.AssetChecksDefinition:
+    readers = ", ".join(kpis) if kpis else "no KPI"
+
+    @dg.asset_check(
+        asset=raw_asset_key(spec.raw_tables[0]),
+        name="fresh_against_usual_cadence",
+        additional_deps=[raw_asset_key("run_context")],
+        description=f"Warns when `{spec.name}` has not delivered new days for longer than its "
+        f"usual cadence allows (config: `freshness:` in config/ingestion.yml). Read by: "
+        f"{readers}. Holds nothing: published values stay, newer periods stay incomplete.",
+    )
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        options = warehouse.ingest_options()
+        as_of = _run_as_of(warehouse, context.run.run_id)
+        outcome = check_freshness(
+            warehouse.raw, spec.name, options.freshness.for_source(spec.name), as_of.date(), kpis
+        )
+        return dg.AssetCheckResult(
+            passed=outcome.passed,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=outcome.message[:2000],
+            metadata={
+                "verdict": outcome.verdict,
+                "source": spec.name,
+                "kpis": ", ".join(kpis),
+                "last_day": str(outcome.last_day or ""),
+                "silent_days": outcome.silent_days,
+                "usual_gap_days": outcome.usual_gap_days,
+                "stale_after_days": outcome.stale_after_days,
+                "as_of": as_of.isoformat(sep=" "),
+            },
+        )
+
+    return _check
+
+
+def build_freshness_checks(
+    kpis: Iterable[KpiDefinition], facts: Mapping[str, Fact]
+) -> list[dg.AssetChecksDefinition]:
+    """One freshness check per landing source, naming the KPIs that read it."""
+    kpis = list(kpis)
+    return [
+        build_freshness_check(spec, kpis_reading(spec.name, kpis, facts))
+        for spec in SOURCES.values()
+    ]
 
 
 class RunContextConfig(dg.Config):
