@@ -83,6 +83,16 @@ def season(day: dt.date) -> float:
     return yearly * (1.05, 1.0, 0.98, 0.97, 0.92, 0.9, 1.12)[day.weekday()]
 
 
+def order_count(day: dt.date, scale: float, rng: random.Random) -> int:
+    """Orders placed on a day (created between 07:00 and 23:00)."""
+    return int(30 * scale * season(day) * rng.uniform(0.8, 1.2))
+
+
+def ticket_count(day: dt.date, scale: float, rng: random.Random) -> int:
+    """Support tickets created on a day (at any hour)."""
+    return int(6 * scale * season(day) * rng.uniform(0.7, 1.3))
+
+
 def _months(start: dt.date, days: int):
     """(first, last) day of each calendar month touched by the range."""
     end = start + dt.timedelta(days=days - 1)
@@ -192,7 +202,7 @@ def write_orders(out_dir: Path, start: dt.date, days: int, scale: float, seed: i
         writer.writerow(SHOPIFY_COLUMNS)
         day = first
         while day <= last:
-            for _ in range(int(30 * scale * season(day) * rng.uniform(0.8, 1.2))):
+            for _ in range(order_count(day, scale, rng)):
                 number += 1
                 # a few loyal customers buy often: repeat purchases
                 customer = int(customers * rng.random() ** 2.2)
@@ -283,7 +293,7 @@ def write_tickets(
         writer.writerow(ZENDESK_COLUMNS)
         day = first
         while day <= last:
-            for _ in range(int(6 * scale * season(day) * rng.uniform(0.7, 1.3))):
+            for _ in range(ticket_count(day, scale, rng)):
                 ticket_id += 1
                 created = dt.datetime.combine(day, dt.time(rng.randrange(24), rng.randrange(60)))
                 reply = _business_reply_minutes(created, rng)
