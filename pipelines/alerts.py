@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 
 log = logging.getLogger(__name__)
+FRESHNESS_CHECK = "fresh_against_usual_cadence"
 
 
 @dataclass
@@ -27,6 +28,8 @@ class RunAlert:
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     failed_assets: list[str] = field(default_factory=list)
+    # sources whose freshness check warned in the run: what the check said (source, KPIs)
+    stale_sources: list[str] = field(default_factory=list)
     message: str = ""
 
     def summary(self) -> str:
@@ -37,6 +40,8 @@ class RunAlert:
             parts.append("Not built: " + ", ".join(self.failed_assets) + ".")
         if self.failed_steps:
             parts.append("Failed steps: " + ", ".join(self.failed_steps) + ".")
+        if self.stale_sources:
+            parts.append("Stale sources: " + " | ".join(self.stale_sources))
         return " ".join(parts)
 
 
@@ -62,6 +67,8 @@ def alert_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunAlert:
                 alert.failed_checks.append(
                     f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                 )
+                if evaluation.check_name == FRESHNESS_CHECK:  # type: ignore[union-attr]
+                    alert.stale_sources.append(evaluation.description or "")  # type: ignore[union-attr]
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.asset_key:
             materialized.add(event.asset_key.to_user_string())
         elif (

@@ -73,6 +73,8 @@ TABLE_SOURCES = {
     "orders": "orders",
     "support_tickets": "support_tickets",
 }
+# raw tables whose rows carry a creation time (local): a cut-off file shows as an empty end of day
+TIME_COLUMNS = {"orders": "created_at", "support_tickets": "created_at"}
 SEASONALITY_F = 4.0
 MIN_SAME_WEEKDAYS = 3
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -149,26 +151,63 @@ def _spread(training: Mapping[dt.date, int], seasonal: bool) -> float:
     return math.sqrt(squares / freedom) if freedom > 0 else 0.0
 
 
+@dataclass(frozen=True)
+class TailEvidence:
+    """For tables with row times: when the judged day's last row was created (local time of
+    day), and how many rows each earlier day had after that time of day."""
+
+    last_row_at: dt.time
+    rows_after: Mapping[dt.date, int]
+
+
+def judged_day(
+    counts: Mapping[dt.date, int], as_of: dt.date, partial: frozenset[dt.date] | set[dt.date]
+) -> dt.date | None:
+    """The day the check judges: the latest day with rows on or before as_of, or the day before
+    it when that day is partial; None without rows."""
+    days = [d for d, r in counts.items() if d <= as_of and r > 0]
+    if not days:
+        return None
+    last = max(days)
+    return last - dt.timedelta(days=1) if last in partial else last
+
+
+def _expected(training: Mapping[dt.date, int], day: dt.date, seasonal: bool) -> float:
+    if seasonal:
+        return statistics.fmean(r for d, r in training.items() if d.weekday() == day.weekday())
+    return statistics.fmean(training.values())
+
+
+def _lower(expected: float, spread: float, settings: VolumeSettings) -> float:
+    drop = expected * (1 - settings.min_drop_share)
+    return max(0.0, min(expected - settings.sensitivity * spread, drop))
+
+
 def judge_volume(
     counts: Mapping[dt.date, int],
     as_of: dt.date,
     settings: VolumeSettings,
     partial: frozenset[dt.date] | set[dt.date] = frozenset(),
     table: str = "",
+    tail: TailEvidence | None = None,
 ) -> VolumeOutcome:
-    """Judge the latest complete day of daily row counts (`{day: rows}`, latest delivery a day)."""
+    """Judge the latest complete day of daily row counts (`{day: rows}`, latest delivery a day).
+
+    `tail` (optional, tables with row times): the judged day's last row time and the rows of
+    earlier days after that time of day; a complete day with no rows in a part of the day that
+    usually holds at least `min_missing_tail_rows` is a file cut off mid-way.
+    """
     name = f"raw.{table}" if table else "the source"
     days = {d: r for d, r in counts.items() if d <= as_of}
-    if not days or not any(days.values()):
+    judged = judged_day(days, as_of, partial)
+    if judged is None:
         return VolumeOutcome(True, "no_data", f"{name}: no rows on or before {as_of} yet")
     first = min(d for d, r in days.items() if r > 0)
     last = max(d for d, r in days.items() if r > 0)
     partial_note = ""
     partial_day = None
-    judged = last
     if last in partial:
         partial_day = last
-        judged = last - dt.timedelta(days=1)
         partial_note = (
             f"partial last day {last}: {days[last]:,} rows so far (the export was pulled before "
             "the day ended), not a drop; "
@@ -200,21 +239,32 @@ def judge_volume(
             partial_day=partial_day,
         )
     seasonal = _use_seasonality(training, settings)
+    # Past drops (days that would have failed themselves) are left out of the training set, so
+    # one incident does not widen the expected range for the next weeks.
+    spread = max(_spread(training, seasonal), math.sqrt(_expected(training, judged, seasonal)))
+    kept = {
+        d: r
+        for d, r in training.items()
+        if r >= _lower(_expected(training, d, seasonal), spread, settings)
+    }
+    left_out = len(training) - len(kept)
+    if left_out and len(kept) >= settings.min_training_days:
+        training = kept
+    else:
+        left_out = 0
+    expected = _expected(training, judged, seasonal)
     if seasonal:
-        same = [r for d, r in training.items() if d.weekday() == judged.weekday()]
-        expected = statistics.fmean(same)
+        same = sum(1 for d in training if d.weekday() == judged.weekday())
         basis = (
-            f"mean of the {len(same)} {WEEKDAYS[judged.weekday()]}s in the last "
+            f"mean of the {same} {WEEKDAYS[judged.weekday()]}s in the last "
             f"{len(training)} days (weekday pattern)"
         )
     else:
-        expected = statistics.fmean(training.values())
         basis = f"mean of the last {len(training)} days"
+    if left_out:
+        basis += f", {left_out} earlier drop(s) left out"
     spread = max(_spread(training, seasonal), math.sqrt(expected))
-    lower = max(
-        0.0,
-        min(expected - settings.sensitivity * spread, expected * (1 - settings.min_drop_share)),
-    )
+    lower = _lower(expected, spread, settings)
     upper = expected + settings.sensitivity * spread
     common = {
         "judged_day": judged,
@@ -249,6 +299,18 @@ def judge_volume(
             "delivery is complete (re-deliver the file)",
             **common,
         )
+    if tail is not None:
+        missing = statistics.fmean(tail.rows_after.get(d, 0) for d in training)
+        common["details"] = {"spread": spread, "usual_rows_after_last_row": missing}
+        if missing >= settings.min_missing_tail_rows:
+            return VolumeOutcome(
+                False,
+                "cut_off",
+                f"{described}; its last row is at {tail.last_row_at:%H:%M}, but the training "
+                f"days had {missing:,.1f} rows a day after that time: the delivery looks cut "
+                "off mid-way (re-deliver the file); KPIs are not rebuilt until it is complete",
+                **common,
+            )
     if settings.report_spikes and observed > upper:
         return VolumeOutcome(
             True,
@@ -345,6 +407,41 @@ def partial_days(
     return _partial(table, _latest_deliveries(raw_dir, table, as_of), timezone, landing_dir)
 
 
+def tail_evidence(
+    raw_dir: Path, table: str, day: dt.date, training_days: int
+) -> TailEvidence | None:
+    """The last row time of `day` and the rows of the days before it after that time of day
+    (latest delivery per day); None for tables without row times or a day without rows."""
+    column = TIME_COLUMNS.get(table)
+    if column is None:
+        return None
+    expression = DATE_EXPRESSIONS[table]
+    first = day - dt.timedelta(days=training_days)
+    latest = f"""
+        with delivered as (
+            select {expression} as day, {column} as created, _loaded_at,
+                   max(_loaded_at) over (partition by {expression}) as latest_load
+            from read_parquet('{_quoted_pattern(raw_dir, table)}', union_by_name = true)
+            where {expression} between ? and ?
+        )
+        select day, cast(created as time) as time_of_day
+        from delivered where _loaded_at = latest_load
+    """
+    with duckdb.connect() as con:
+        found = con.execute(
+            f"select max(time_of_day) from ({latest}) where day = ?", [first, day, day]
+        ).fetchone()
+        if found is None or found[0] is None:
+            return None
+        last_time = found[0]
+        rows = con.execute(
+            f"select day, count(*) filter (where time_of_day > ?) from ({latest}) "
+            "where day < ? group by day",
+            [last_time, first, day, day],
+        ).fetchall()
+    return TailEvidence(last_time, dict(rows))
+
+
 def check_volume(
     raw_dir: Path,
     table: str,
@@ -359,4 +456,6 @@ def check_volume(
     deliveries = _latest_deliveries(raw_dir, table, as_of)
     counts = {day: rows for day, rows, _, _ in deliveries}
     partial = frozenset(p.day for p in _partial(table, deliveries, timezone, landing_dir))
-    return judge_volume(counts, as_of, settings, partial, table)
+    day = judged_day(counts, as_of, partial)
+    tail = None if day is None else tail_evidence(raw_dir, table, day, settings.training_days)
+    return judge_volume(counts, as_of, settings, partial, table, tail)

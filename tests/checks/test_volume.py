@@ -217,3 +217,46 @@ def test_known_sources_of_the_settings_are_the_landing_folders():
     from pipelines.ingest.sources import SOURCES
 
     assert sorted(SOURCES) == _known_sources()
+
+
+def test_an_earlier_drop_does_not_widen_the_range_for_the_weeks_after():
+    # 28 training days of 1000 but one of 300: with it the mean would be 975 and the spread 132
+    # (lower bound 578, so 600 would pass). Left out as a drop itself (300 < 800), the training
+    # set is 27 days of 1000: lower bound 800, and 600 fails.
+    history = [1000] * 28
+    history[10] = 300
+    counts = _days(dt.date(2026, 10, 1), [*history, 600])
+    outcome = judge_volume(counts, dt.date(2026, 10, 30), DEFAULTS)
+    assert not outcome.passed
+    assert outcome.expected == 1000 and outcome.training_days == 27
+    assert "1 earlier drop(s) left out" in outcome.message
+
+
+def _orders_through_the_day(day: dt.date, rows: int) -> list[dt.datetime]:
+    # 100 orders a day, one every 9.6 minutes from 07:00 (the last at 22:50:24); `rows` of them.
+    start = dt.datetime.combine(day, dt.time(7))
+    return [start + dt.timedelta(seconds=576 * i) for i in range(rows)]
+
+
+def _write_timed_orders(raw: Path, days: dict[dt.date, int], loaded_at: dt.datetime) -> None:
+    rows = [
+        {"created_at": moment, "_source_file": "orders/x.csv", "_loaded_at": loaded_at}
+        for day, n in days.items()
+        for moment in _orders_through_the_day(day, n)
+    ]
+    write_parquet_atomically(pa.Table.from_pylist(rows), raw / "orders" / "x.parquet")
+
+
+def test_a_file_cut_off_mid_way_fails_even_when_the_count_is_within_range(tmp_path):
+    loaded = dt.datetime(2026, 10, 30, 5, 0)  # after the 29th ended: the 29th is complete
+    counts = _days(dt.date(2026, 10, 1), [100] * 28 + [85])
+    _write_timed_orders(tmp_path, counts, loaded)
+    outcome = check_volume(tmp_path, "orders", DEFAULTS, dt.date(2026, 10, 30), TZ)
+    # 85 rows is within the count range (at least 70), but the 29th's last order is at 20:26:24
+    # (the 85th: 07:00 + 84 x 9.6 min) and every earlier day had 15 orders after that time.
+    assert not outcome.passed and outcome.verdict == "cut_off"
+    assert outcome.details["usual_rows_after_last_row"] == 15
+    assert "last row is at 20:26" in outcome.message and "cut off" in outcome.message
+    # The complete day: its last order is at 22:50, no earlier day had one later: passes.
+    _write_timed_orders(tmp_path, _days(dt.date(2026, 10, 1), [100] * 29), loaded)
+    assert check_volume(tmp_path, "orders", DEFAULTS, dt.date(2026, 10, 30), TZ).verdict == "ok"
