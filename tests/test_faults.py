@@ -209,15 +209,15 @@ def _daily_rows(raw: Path, counts: list[int]) -> None:
 
 def test_volume_check_fails_when_a_source_drops(tmp_path):
     settings, as_of, tz = VolumeSettings(), dt.date(2026, 9, 30), "Europe/Amsterdam"
-    # 28 days of 200 rows (expected 200; spread sqrt(200) = 14.1; lower bound
-    # min(200 - 42.4, 160) = 157.6), loaded on 2026-10-01, after every day ended.
+    # 28 days of 200 rows (expected 200, no spread: lower bound min(200 - 0, 200 x 0.75) = 150),
+    # loaded on 2026-10-01, after every day ended.
     _daily_rows(tmp_path, [200] * 28 + [190])
     assert check_volume(tmp_path, "google_ads_campaign_days", settings, as_of, tz).passed
     _daily_rows(tmp_path, [200] * 28 + [60])  # a day with 30 % of its usual rows
     outcome = check_volume(tmp_path, "google_ads_campaign_days", settings, as_of, tz)
     assert not outcome.passed
     assert "60 rows on 2026-09-29 (Tuesday); expected 200.0" in outcome.message
-    assert "expected range at least 157.6: below it (30% of expected" in outcome.message
+    assert "expected range at least 150.0: below it (30% of expected" in outcome.message
     _daily_rows(tmp_path, [20] * 3 + [1])
     short = check_volume(tmp_path, "google_ads_campaign_days", settings, as_of, tz)
     assert short.passed and "not judged: only 3 days of history" in short.message

@@ -10,9 +10,9 @@ Public functions (as-of aware: the as-of date is an argument, never the wall clo
 * `usual_gap(delivery_days, settings) -> float | None` -- the source's usual cadence in days.
 
 The rule: each loaded file is a delivery, dated by the last day of data it holds (`last_date` in
-the load log; the part after the as-of date is ignored). The usual gap is the median gap between
-the distinct delivery days of the latest `cadence_deliveries` deliveries (with one delivery only:
-`default_cadence_days`). The source has been silent for `as_of - last delivery day - 1` days (a
+the load log; the part after the as-of date is ignored). The usual gap is the mean gap, in whole
+days, between the distinct delivery days of the latest `cadence_deliveries` deliveries (with one
+delivery only: `default_cadence_days`). The source has been silent for `as_of - last delivery day - 1` days (a
 daily source delivering yesterday's data this morning is silent 0 days). It is stale when silent
 for at least `max(min_stale_days, stale_after_gaps * usual gap)` days: with the defaults a daily
 source after 2 silent days, a weekly one after 14. Stale warns and alerts; it never blocks: the
@@ -22,8 +22,7 @@ published values stay right, their newer periods stay incomplete.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import statistics
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,10 +47,15 @@ class FreshnessOutcome:
 
 
 def usual_gap(delivery_days: Iterable[dt.date], settings: FreshnessSettings) -> float | None:
-    """Median gap in days between the latest distinct delivery days; None with one or none."""
+    """Mean gap in whole days between the latest distinct delivery days; None with fewer than two.
+
+    The mean, not the median: a source pulled some nights before and some after the day's first
+    rows repeats its last day now and then, which makes single gaps of 2 days common in a daily
+    source; the mean over the window stays close to 1."""
     days = sorted(set(delivery_days))[-(settings.cadence_deliveries + 1) :]
-    gaps = [(b - a).days for a, b in itertools.pairwise(days)]
-    return statistics.median(gaps) if gaps else None
+    if len(days) < 2:
+        return None
+    return max(1, math.floor((days[-1] - days[0]).days / (len(days) - 1)))
 
 
 def judge_freshness(
@@ -70,7 +74,7 @@ def judge_freshness(
         )
     gap = usual_gap(days, settings)
     cadence = (
-        f"it usually delivers every {gap:g} day(s) (median gap of the last "
+        f"it usually delivers every {gap:g} day(s) (mean gap of the last "
         f"{min(len(days) - 1, settings.cadence_deliveries)} deliveries)"
         if gap is not None
         else f"one delivery so far: assumed every {settings.default_cadence_days} day(s)"

@@ -76,6 +76,9 @@ TABLE_SOURCES = {
 # raw tables whose rows carry a creation time (local): a cut-off file shows as an empty end of day
 TIME_COLUMNS = {"orders": "created_at", "support_tickets": "created_at"}
 SEASONALITY_F = 4.0
+ENTITY_MIN_ROWS = 6
+ENTITY_MAX_DISPERSION = 0.05  # variance / mean below this: entities listed daily, not events
+MAX_LEFT_OUT = 3  # more drops than this in the training window: the level changed, keep them
 MIN_SAME_WEEKDAYS = 3
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -138,17 +141,28 @@ def _use_seasonality(training: Mapping[dt.date, int], settings: VolumeSettings) 
     return enough and _weekday_f(groups) >= SEASONALITY_F
 
 
-def _spread(training: Mapping[dt.date, int], seasonal: bool) -> float:
-    """Sample standard deviation around the mean (around each weekday's mean when seasonal)."""
-    if not seasonal:
-        values = list(training.values())
-        return statistics.stdev(values) if len(values) > 1 else 0.0
+@dataclass(frozen=True)
+class _Fit:
+    """Mean count per weekday group (one group without seasonality) and the sample standard
+    deviation of the training days around it. (A linear trend was tried and left out: fitted on
+    28 days of a yearly curve it overshoots near the peaks and caused false alarms.)"""
+
+    levels: dict[int, float]
+    spread: float
+    seasonal: bool
+
+    def at(self, day: dt.date) -> float:
+        return self.levels[day.weekday() if self.seasonal else 0]
+
+
+def _fit(training: Mapping[dt.date, int], seasonal: bool) -> _Fit:
     groups: dict[int, list[int]] = {}
     for day, rows in training.items():
-        groups.setdefault(day.weekday(), []).append(rows)
-    squares = sum((v - statistics.fmean(g)) ** 2 for g in groups.values() for v in g)
-    freedom = sum(len(g) for g in groups.values()) - len(groups)
-    return math.sqrt(squares / freedom) if freedom > 0 else 0.0
+        groups.setdefault(day.weekday() if seasonal else 0, []).append(rows)
+    levels = {g: statistics.fmean(values) for g, values in groups.items()}
+    squares = sum((r - levels[g]) ** 2 for g, values in groups.items() for r in values)
+    freedom = len(training) - len(groups)
+    return _Fit(levels, math.sqrt(squares / freedom) if freedom > 0 else 0.0, seasonal)
 
 
 @dataclass(frozen=True)
@@ -172,10 +186,28 @@ def judged_day(
     return last - dt.timedelta(days=1) if last in partial else last
 
 
-def _expected(training: Mapping[dt.date, int], day: dt.date, seasonal: bool) -> float:
-    if seasonal:
-        return statistics.fmean(r for d, r in training.items() if d.weekday() == day.weekday())
-    return statistics.fmean(training.values())
+def _without_drops(
+    training: Mapping[dt.date, int], seasonal: bool, entities: bool, settings: VolumeSettings
+) -> dict[dt.date, int]:
+    """The training days that are not drops themselves, judged robustly: against the median of
+    their weekday group (or of all days) and the scaled median absolute deviation around it, so
+    that the drops being looked for do not widen the spread they are judged with."""
+    groups: dict[int, list[int]] = {}
+    for day, rows in training.items():
+        groups.setdefault(day.weekday() if seasonal else 0, []).append(rows)
+    medians = {g: statistics.median(values) for g, values in groups.items()}
+    key = (lambda d: d.weekday()) if seasonal else (lambda d: 0)
+    deviation = 1.4826 * statistics.median(abs(r - medians[key(d)]) for d, r in training.items())
+    return {
+        d: r
+        for d, r in training.items()
+        if r >= _lower(medians[key(d)], _floored(deviation, medians[key(d)], entities), settings)
+    }
+
+
+def _floored(spread: float, expected: float, entities: bool) -> float:
+    """Counts of events vary at least like a Poisson count: sqrt(expected)."""
+    return spread if entities else max(spread, math.sqrt(expected))
 
 
 def _lower(expected: float, spread: float, settings: VolumeSettings) -> float:
@@ -239,20 +271,25 @@ def judge_volume(
             partial_day=partial_day,
         )
     seasonal = _use_seasonality(training, settings)
+    fit = _fit(training, seasonal)
+    # Rows that vary far less than a count of events would are entities listed every day --
+    # campaigns, channels, queries: no Poisson floor, and judged whatever their number. Robust
+    # to an earlier incident: median level at least ENTITY_MIN_ROWS, and the squared scaled
+    # median absolute deviation under ENTITY_MAX_DISPERSION of it.
+    level = statistics.median(training.values())
+    deviation = 1.4826 * statistics.median(abs(r - level) for r in training.values())
+    entities = level >= ENTITY_MIN_ROWS and deviation**2 < level * ENTITY_MAX_DISPERSION
     # Past drops (days that would have failed themselves) are left out of the training set, so
-    # one incident does not widen the expected range for the next weeks.
-    spread = max(_spread(training, seasonal), math.sqrt(_expected(training, judged, seasonal)))
-    kept = {
-        d: r
-        for d, r in training.items()
-        if r >= _lower(_expected(training, d, seasonal), spread, settings)
-    }
+    # one incident does not widen the expected range for the next weeks; more than MAX_LEFT_OUT
+    # of them is a change of level, and they stay.
+    kept = _without_drops(training, seasonal, entities, settings)
     left_out = len(training) - len(kept)
-    if left_out and len(kept) >= settings.min_training_days:
+    if 0 < left_out <= MAX_LEFT_OUT and len(kept) >= settings.min_training_days:
         training = kept
+        fit = _fit(training, seasonal)
     else:
         left_out = 0
-    expected = _expected(training, judged, seasonal)
+    expected = fit.at(judged)
     if seasonal:
         same = sum(1 for d in training if d.weekday() == judged.weekday())
         basis = (
@@ -263,7 +300,9 @@ def judge_volume(
         basis = f"mean of the last {len(training)} days"
     if left_out:
         basis += f", {left_out} earlier drop(s) left out"
-    spread = max(_spread(training, seasonal), math.sqrt(expected))
+    if entities:
+        basis += "; rows vary far less than counts of events, so no count floor"
+    spread = _floored(fit.spread, expected, entities)
     lower = _lower(expected, spread, settings)
     upper = expected + settings.sensitivity * spread
     common = {
@@ -281,7 +320,7 @@ def judge_volume(
         f"{name}: {partial_note}{observed:,} rows on {label}; expected {expected:,.1f} "
         f"({basis}, spread {spread:,.1f})"
     )
-    if expected < settings.min_expected_rows:
+    if expected < settings.min_expected_rows and not entities:
         return VolumeOutcome(
             True,
             "not_judged",
@@ -301,7 +340,7 @@ def judge_volume(
         )
     if tail is not None:
         missing = statistics.fmean(tail.rows_after.get(d, 0) for d in training)
-        common["details"] = {"spread": spread, "usual_rows_after_last_row": missing}
+        common["details"] = {**common["details"], "usual_rows_after_last_row": missing}
         if missing >= settings.min_missing_tail_rows:
             return VolumeOutcome(
                 False,

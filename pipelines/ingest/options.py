@@ -38,8 +38,8 @@ class VolumeSettings(_Options):
     min_training_days: int = Field(default=14, ge=3, le=366)
     sensitivity: float = Field(default=3.0, gt=0, le=10)
     min_expected_rows: float = Field(default=10.0, ge=0)
-    min_drop_share: float = Field(default=0.2, ge=0, lt=1)
-    min_missing_tail_rows: float = Field(default=10.0, gt=0)
+    min_drop_share: float = Field(default=0.25, ge=0, lt=1)
+    min_missing_tail_rows: float = Field(default=20.0, gt=0)
     seasonality: Literal["auto", "day_of_week", "none"] = "auto"
     report_spikes: bool = True
 
