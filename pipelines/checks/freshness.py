@@ -12,8 +12,9 @@ Public functions (as-of aware: the as-of date is an argument, never the wall clo
 The rule: each loaded file is a delivery, dated by the last day of data it holds (`last_date` in
 the load log; the part after the as-of date is ignored). The usual gap is the mean gap, in whole
 days, between the distinct delivery days of the latest `cadence_deliveries` deliveries (with one
-delivery only: `default_cadence_days`). The source has been silent for `as_of - last delivery day - 1` days (a
-daily source delivering yesterday's data this morning is silent 0 days). It is stale when silent
+delivery only: `default_cadence_days`). The source has been silent for
+`as_of - last delivery day - 1` days (a daily source delivering yesterday's data this morning is
+silent 0 days). It is stale when silent
 for at least `max(min_stale_days, stale_after_gaps * usual gap)` days: with the defaults a daily
 source after 2 silent days, a weekly one after 14. Stale warns and alerts; it never blocks: the
 published values stay right, their newer periods stay incomplete.
