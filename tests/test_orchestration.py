@@ -133,6 +133,40 @@ def test_failed_blocking_check_stops_kpis_and_fires_the_alert(tmp_path):
     assert "raw/google_ads_campaign_days:pandera_schema" in alert["failed_checks"]
     assert "kpis/kpi_sea_roas" in alert["failed_assets"]
     assert "raw/google_ads_campaign_days:pandera_schema" in alert["message"]
+    # The fixture's GA4 report ends 2026-09-30: as of 2026-10-05 (one delivery, assumed daily)
+    # it is stale; the alert says so with the KPIs that read it.
+    stale = [s for s in alert["stale_sources"] if s.startswith("ga4: stale")]
+    assert stale and "seo_organic_sessions" in stale[0]
+    assert "Stale sources: ga4: stale" in alert["message"]
+
+
+def test_volume_and_freshness_checks_judge_as_of_the_run(fixture_run):
+    """The checks use the run's as-of date (2026-10-05), not the wall clock."""
+    results = {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in (
+            event.event_specific_data
+            for event in fixture_run.result.all_events
+            if event.event_type_value == "ASSET_CHECK_EVALUATION"
+        )
+    }
+    # Google Ads reports end 2026-09-13 and 2026-09-27 (the file names): every 14 days, silent 7
+    # days as of 2026-10-05 (the 28th to the 4th), stale after 28: fresh.
+    ads = results[("raw/google_ads_campaign_days", "fresh_against_usual_cadence")]
+    assert ads.passed
+    assert ads.metadata["silent_days"].value == 7
+    assert ads.metadata["usual_gap_days"].value == 14
+    assert "KPIs that read it: sea_conversions, sea_cpa, sea_roas" in ads.description
+    # GA4 ends 2026-09-30, one delivery: silent 4 days against an assumed daily cadence: a
+    # warning, which does not fail the run.
+    ga4 = results[("raw/ga4_channel_days", "fresh_against_usual_cadence")]
+    assert not ga4.passed and ga4.severity == dg.AssetCheckSeverity.WARN
+    assert ga4.metadata["silent_days"].value == 4
+    assert fixture_run.result.success
+    # Tickets 2026-09-21 to 2026-10-04: the 4th is judged on the 13 days before it.
+    tickets = results[("raw/support_tickets", "volume_within_expected_range")]
+    assert tickets.passed
+    assert "not judged: only 13 days of history (needs 14)" in tickets.description
 
 
 def test_only_the_latest_dbt_invocation_folders_are_kept(tmp_path):

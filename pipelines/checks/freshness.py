@@ -75,8 +75,8 @@ def judge_freshness(
         )
     gap = usual_gap(days, settings)
     cadence = (
-        f"it usually delivers every {gap:g} day(s) (mean gap of the last "
-        f"{min(len(days) - 1, settings.cadence_deliveries)} deliveries)"
+        f"it usually delivers every {gap:g} day(s) (mean gap between its last "
+        f"{min(len(days), settings.cadence_deliveries + 1)} deliveries)"
         if gap is not None
         else f"one delivery so far: assumed every {settings.default_cadence_days} day(s)"
     )
