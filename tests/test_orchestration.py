@@ -182,3 +182,17 @@ def test_only_the_latest_dbt_invocation_folders_are_kept(tmp_path):
     prune_invocation_dirs(tmp_path, keep=5)
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == [f"kpi_warehouse_dbt-{i:03d}" for i in range(3, 8)] + ["manifest.json"]
+
+
+def test_run_summary_counts_warnings_apart_and_names_stale_sources(fixture_run):
+    from rich.console import Console
+
+    from pipelines.cli import run_summary
+
+    console = Console(record=True, width=300)
+    console.print(run_summary(fixture_run.result))
+    text = console.export_text()
+    # The fixture run fails no check; GA4, orders, Search Console and surveys are stale as of
+    # 2026-10-05 (see test_volume_and_freshness_checks_judge_as_of_the_run): warnings.
+    assert " 0 failed, " in text
+    assert "stale source" in text and "ga4: stale: data up to 2026-09-30" in text
