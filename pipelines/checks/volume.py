@@ -10,13 +10,21 @@ Public functions (all as-of aware: the as-of date is an argument, never the wall
 * `check_volume(raw_dir, table, settings, as_of, timezone, landing_dir=None) -> VolumeOutcome` --
   what the blocking Dagster check `volume_within_expected_range` reports: reads the daily counts
   (latest delivery per day) and the partial days of `raw.<table>` and calls `judge_volume`.
-* `judge_volume(counts, as_of, settings, partial=frozenset(), table="") -> VolumeOutcome` -- the
-  detector itself on daily row counts (`{day: rows}`); the backtest (benchmarks/volume_backtest.py)
-  calls it directly.
+* `judge_volume(counts, as_of, settings, partial=frozenset(), table="", tail=None)
+  -> VolumeOutcome` -- the detector itself on daily row counts (`{day: rows}`); the backtest
+  (benchmarks/volume_backtest.py) calls it directly. `tail` (a `TailEvidence`) adds the cut-off
+  test for tables whose rows carry a time.
+* `judged_day(counts, as_of, partial) -> date | None` -- which day the check judges.
 * `partial_days(raw_dir, table, timezone, landing_dir=None, as_of=None) -> list[PartialDay]` --
   every (table, day) whose latest delivery was exported before that day ended in the reporting
   time zone: its rows are a partial count, so periods containing it are incomplete.
 * `is_partial_day(day, exported_at) -> bool` -- the rule itself (`exported_at` local, naive).
+* `tail_evidence(raw_dir, table, day, training_days) -> TailEvidence | None` -- the last row time
+  of a day and the rows earlier days had after that time (orders, tickets).
+
+`VolumeOutcome.verdict` is one of `ok`, `drop`, `cut_off` (both fail), `spike`, `not_judged`,
+`no_data` (pass); `message` says the observed rows, the expected volume and how it was computed,
+the range and why.
 
 How a day is judged:
 
@@ -31,16 +39,25 @@ How a day is judged:
    variance F = (between-weekday variance) / (within-weekday variance) is at least
    `SEASONALITY_F` (4.0; about p = 0.01 for four weeks of history), or there is no variance within
    the weekdays at all while their means differ. `day_of_week` forces it, `none` switches it off.
-4. Expected volume: the mean of the training days (of the same weekday when seasonal). Spread:
+4. Earlier drops are left out of the training set: days below the lower bound (step 6) computed
+   robustly, from the median of their weekday group (or of all days) and 1.4826 times the median
+   absolute deviation, at most `MAX_LEFT_OUT` (3) of them -- more is a change of level.
+5. Expected volume: the mean of the training days (of the same weekday when seasonal). Spread:
    the sample standard deviation around those means (pooled over the weekdays when seasonal), but
    never less than the square root of the expected volume -- small daily counts vary like a
-   Poisson count, so a desk with 2 to 7 tickets a day is never judged on a spread of 1.
-5. The day fails when it is below the lower bound
+   Poisson count, so a desk with 2 to 7 tickets a day is never judged on a spread of 1. Steady
+   lists (campaigns, channels, queries listed every day: median at least `ENTITY_MIN_ROWS` (6),
+   squared scaled median absolute deviation under `ENTITY_MAX_DISPERSION` (5 %) of the median)
+   get no such floor.
+6. The day fails ("drop") when it is below the lower bound
    `min(expected - sensitivity * spread, expected * (1 - min_drop_share))`: a drop must be both
-   unlikely (`sensitivity` standard deviations, default 3) and material (default at least 20 %).
-   A source whose expected volume is below `min_expected_rows` (default 10 rows a day) is "not
-   judged: expected volume below minimum" -- below about 10 a day, even no rows at all is within
-   3 Poisson standard deviations. Spikes never fail; they are reported in the message.
+   unlikely (`sensitivity` standard deviations, default 3) and material (default at least 25 %).
+   Counts of events whose expected volume is below `min_expected_rows` (default 10 rows a day) are
+   "not judged: expected volume below minimum" -- below about 10 a day, even no rows at all is
+   within 3 Poisson standard deviations. Spikes never fail; they are reported in the message.
+7. Cut off mid-way ("cut_off"): with `tail`, a day within range whose last row is at a time after
+   which the training days had on average at least `min_missing_tail_rows` (20) rows fails: the
+   file ends early. (A download pulled mid-day is a partial last day and never gets here.)
 """
 
 from __future__ import annotations
