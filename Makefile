@@ -10,7 +10,8 @@ export UV_PYTHON_DOWNLOADS := never
 LANDING_DIR ?= $(or $(KPI_LANDING_DIR),data/landing)
 DEMO_DAYS ?= 200
 
-.PHONY: install run test lint format dev bench bench-ingest bench-large-file bench-engines clean
+.PHONY: install run test lint format dev bench bench-ingest bench-large-file bench-engines \
+	bench-checks clean
 
 install: $(VENV)/.installed
 
@@ -62,6 +63,10 @@ bench-large-file: install
 
 bench-engines: install
 	$(BIN)/python -m benchmarks.engine_benchmark
+
+# Backtest of the volume and freshness checks over a year of demo history (under a minute).
+bench-checks: install
+	$(BIN)/python -m benchmarks.volume_backtest
 
 clean:
 	rm -rf warehouse .dagster_home dbt_project/target dbt_project/logs \

@@ -19,6 +19,7 @@ from typing import Any
 import dagster as dg
 
 log = logging.getLogger(__name__)
+FRESHNESS_CHECK = "fresh_against_usual_cadence"
 
 
 @dataclass
@@ -32,6 +33,8 @@ class RunAlert:
     # KPIs held by a failed check: {"kpi": id, "owner": ..., "reason": "held: <check> on ..."}
     held_kpis: list[dict[str, str]] = field(default_factory=list)
     kind: str = "run_failed"  # or "kpis_held": the run completed, some KPIs kept old values
+    # sources whose freshness check warned in the run: what the check said (source, KPIs)
+    stale_sources: list[str] = field(default_factory=list)
     message: str = ""
 
     def summary(self) -> str:
@@ -53,6 +56,8 @@ class RunAlert:
             parts.append("Not built: " + ", ".join(self.failed_assets) + ".")
         if self.failed_steps:
             parts.append("Failed steps: " + ", ".join(self.failed_steps) + ".")
+        if self.stale_sources:
+            parts.append("Stale sources: " + " | ".join(self.stale_sources))
         return " ".join(parts)
 
 
@@ -79,6 +84,8 @@ def alert_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunAlert:
                 alert.failed_checks.append(
                     f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                 )
+                if evaluation.check_name == FRESHNESS_CHECK:  # type: ignore[union-attr]
+                    alert.stale_sources.append(evaluation.description or "")  # type: ignore[union-attr]
         elif event.event_type == dg.DagsterEventType.ASSET_OBSERVATION and event.asset_key:
             observation = event.event_specific_data.asset_observation  # type: ignore[union-attr]
             reason = observation.metadata.get("held_because")

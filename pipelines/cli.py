@@ -270,12 +270,18 @@ def held_summary(held: dict[str, str], left_out) -> str:
 
 def run_summary(result) -> Table:
     """What the run did, per source and per layer: files and rows, models, checks, publication."""
+    from dagster import AssetCheckSeverity
+    from rich.markup import escape
+
+    from pipelines.alerts import FRESHNESS_CHECK
+
     table = Table(title="Run summary", header_style="bold")
     for column in ("step", "result"):
         table.add_column(column)
     sources: dict[str, str] = {}
     layers: dict[str, int] = {}
-    checks_failed = checks_passed = 0
+    checks_failed = checks_passed = checks_warned = 0
+    stale: list[str] = []
     for event in result.all_events:
         if event.event_type_value == "ASSET_MATERIALIZATION":
             key = event.asset_key.path
@@ -298,8 +304,13 @@ def run_summary(result) -> Table:
             else:
                 layers[f"{key[0]} models built"] = layers.get(f"{key[0]} models built", 0) + 1
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            if event.event_specific_data.passed:
+            evaluation = event.event_specific_data
+            if evaluation.passed:
                 checks_passed += 1
+            elif evaluation.severity == AssetCheckSeverity.WARN:
+                checks_warned += 1  # warnings (stale source, refused file) hold nothing
+                if evaluation.check_name == FRESHNESS_CHECK:
+                    stale.append(evaluation.description or "")
             else:
                 checks_failed += 1
     for step, text in sorted(sources.items()):
@@ -308,8 +319,14 @@ def run_summary(result) -> Table:
         table.add_row(layer, str(count))
     if result.success and not any(layer.endswith("models built") for layer in layers):
         table.add_row("dbt", "up to date: nothing new since the last complete build")
-    colour = "red" if checks_failed else "green"
-    table.add_row("checks", f"[{colour}]{checks_passed} passed, {checks_failed} failed[/{colour}]")
+    colour = "red" if checks_failed else "yellow" if checks_warned else "green"
+    table.add_row(
+        "checks",
+        f"[{colour}]{checks_passed} passed, {checks_failed} failed, {checks_warned} "
+        f"warning(s)[/{colour}]",
+    )
+    for message in stale:
+        table.add_row("stale source", escape(message))
     return table
 
 

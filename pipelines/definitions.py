@@ -6,6 +6,7 @@ import dagster as dg
 
 from pipelines.assets.dbt import KpiDbtTranslator, build_dbt_assets, mart_asset_keys
 from pipelines.assets.ingestion import (
+    build_freshness_checks,
     check_holds,
     ingestion_assets,
     ingestion_checks,
@@ -50,7 +51,10 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     )
     return dg.Definitions(
         assets=[*assets, check_holds, *left_out],
-        asset_checks=ingestion_checks,
+        asset_checks=[
+            *ingestion_checks,
+            *build_freshness_checks(portfolio.kpis, load_fact_catalog()),
+        ],
         jobs=[job, ingestion_job],
         schedules=[schedule, ingestion_schedule],
         sensors=[build_landing_sensor(ingestion_job), run_failure_alert],

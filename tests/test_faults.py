@@ -17,6 +17,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines.checks.volume import check_volume
+from pipelines.ingest.options import VolumeSettings
 from pipelines.ingest.raw_store import EMPTY_SCHEMA_FILE, write_parquet_atomically
 from pipelines.publish.writer_lock import WarehouseBusy, writer_lock
 from tests.conftest import FIXTURE_AS_OF, FIXTURES, warehouse_env
@@ -207,11 +208,16 @@ def _daily_rows(raw: Path, counts: list[int]) -> None:
 
 
 def test_volume_check_fails_when_a_source_drops(tmp_path):
-    _daily_rows(tmp_path, [20] * 14 + [19])
-    assert check_volume(tmp_path, "google_ads_campaign_days", 0.5).passed
-    _daily_rows(tmp_path, [20] * 14 + [6])
-    outcome = check_volume(tmp_path, "google_ads_campaign_days", 0.5)
+    settings, as_of, tz = VolumeSettings(), dt.date(2026, 9, 30), "Europe/Amsterdam"
+    # 28 days of 200 rows (expected 200, no spread: lower bound min(200 - 0, 200 x 0.75) = 150),
+    # loaded on 2026-10-01, after every day ended.
+    _daily_rows(tmp_path, [200] * 28 + [190])
+    assert check_volume(tmp_path, "google_ads_campaign_days", settings, as_of, tz).passed
+    _daily_rows(tmp_path, [200] * 28 + [60])  # a day with 30 % of its usual rows
+    outcome = check_volume(tmp_path, "google_ads_campaign_days", settings, as_of, tz)
     assert not outcome.passed
-    assert "6 rows on 2026-09-15, below 50% of the average 20 rows/day" in outcome.message
+    assert "60 rows on 2026-09-29 (Tuesday); expected 200.0" in outcome.message
+    assert "expected range at least 150.0: below it (30% of expected" in outcome.message
     _daily_rows(tmp_path, [20] * 3 + [1])
-    assert check_volume(tmp_path, "google_ads_campaign_days", 0.5).passed  # too little history
+    short = check_volume(tmp_path, "google_ads_campaign_days", settings, as_of, tz)
+    assert short.passed and "not judged: only 3 days of history" in short.message

@@ -148,6 +148,10 @@ def test_a_failed_check_holds_only_the_kpis_downstream_of_its_table(tmp_path, fi
         assert sorted((h["kpi"], h["owner"]) for h in from_log.held_kpis) == sorted(
             (k, owners[k]) for k in SEA
         )
+        # The fixture's GA4 report ends 2026-09-30 (one delivery, taken as daily): stale as of
+        # 2026-10-05, named with the KPIs that read it; stale sources hold nothing.
+        stale = [s for s in from_log.stale_sources if s.startswith("ga4: stale")]
+        assert stale and "seo_organic_sessions" in stale[0]
 
         # Once the table passes again, the hold is released and the KPIs are rebuilt.
         bad.unlink()

@@ -104,6 +104,35 @@ def test_a_load_of_nothing_leaves_downstream_assets_in_sync(fixture_run):
         assert resolver.get_status(dg.AssetKey(key)) == StaleStatus.FRESH, key
 
 
+def test_volume_and_freshness_checks_judge_as_of_the_run(fixture_run):
+    """The checks use the run's as-of date (2026-10-05), not the wall clock."""
+    results = {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in (
+            event.event_specific_data
+            for event in fixture_run.result.all_events
+            if event.event_type_value == "ASSET_CHECK_EVALUATION"
+        )
+    }
+    # Google Ads reports end 2026-09-13 and 2026-09-27 (the file names): every 14 days, silent 7
+    # days as of 2026-10-05 (the 28th to the 4th), stale after 28: fresh.
+    ads = results[("raw/google_ads_campaign_days", "fresh_against_usual_cadence")]
+    assert ads.passed
+    assert ads.metadata["silent_days"].value == 7
+    assert ads.metadata["usual_gap_days"].value == 14
+    assert "KPIs that read it: sea_conversions, sea_cpa, sea_roas" in ads.description
+    # GA4 ends 2026-09-30, one delivery: silent 4 days against an assumed daily cadence: a
+    # warning, which does not fail the run.
+    ga4 = results[("raw/ga4_channel_days", "fresh_against_usual_cadence")]
+    assert not ga4.passed and ga4.severity == dg.AssetCheckSeverity.WARN
+    assert ga4.metadata["silent_days"].value == 4
+    assert fixture_run.result.success
+    # Tickets 2026-09-21 to 2026-10-04: the 4th is judged on the 13 days before it.
+    tickets = results[("raw/support_tickets", "volume_within_expected_range")]
+    assert tickets.passed
+    assert "not judged: only 13 days of history (needs 14)" in tickets.description
+
+
 def test_only_the_latest_dbt_invocation_folders_are_kept(tmp_path):
     import os
 
@@ -117,3 +146,17 @@ def test_only_the_latest_dbt_invocation_folders_are_kept(tmp_path):
     prune_invocation_dirs(tmp_path, keep=5)
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == [f"kpi_warehouse_dbt-{i:03d}" for i in range(3, 8)] + ["manifest.json"]
+
+
+def test_run_summary_counts_warnings_apart_and_names_stale_sources(fixture_run):
+    from rich.console import Console
+
+    from pipelines.cli import run_summary
+
+    console = Console(record=True, width=300)
+    console.print(run_summary(fixture_run.result))
+    text = console.export_text()
+    # The fixture run fails no check; GA4, orders, Search Console and surveys are stale as of
+    # 2026-10-05 (see test_volume_and_freshness_checks_judge_as_of_the_run): warnings.
+    assert " 0 failed, " in text
+    assert "stale source" in text and "ga4: stale: data up to 2026-09-30" in text

@@ -167,10 +167,10 @@ def decide_holds(warehouse: WarehouseResource, manifest: Mapping[str, Any]) -> H
     """Evaluate (or reuse) the blocking checks of every raw data table, update the holds and
     record the held KPIs and sources in raw.check_holds for the models that report them."""
     raw = warehouse.raw
-    failing = failed_checks(raw, warehouse.build_state_dir, warehouse.ingest_options())
-    as_of_ts = run_context_values(raw).get("as_of_ts")
-    as_of = dt.date.fromisoformat(as_of_ts[:10]) if as_of_ts else dt.date.today()
-    holds = update_holds(warehouse.build_state_dir, failing, as_of)
+    as_of_ts = run_context_values(raw).get("as_of_ts")  # this run's: run_context is upstream
+    as_of = dt.datetime.fromisoformat(as_of_ts) if as_of_ts else dt.datetime.now()
+    failing = failed_checks(warehouse, as_of)
+    holds = update_holds(warehouse.build_state_dir, failing, as_of.date())
     selection = held_selection(manifest, holds)
     RawStore(raw).write_check_holds(selection.check_hold_rows())
     return selection

@@ -1,6 +1,7 @@
 """Raw assets: one per landing source, each guarded by its pandera and volume checks."""
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -8,11 +9,21 @@ import duckdb
 from pydantic import Field
 
 from pipelines.build_state import raw_table_digest
+from pipelines.checks.freshness import check_freshness
 from pipelines.checks.raw_checks import SCHEMA_CHECK, VOLUME_CHECK, evaluate
-from pipelines.checks.volume import DATE_EXPRESSIONS
-from pipelines.ingest.raw_store import CHECK_HOLDS, LOAD_LOG, RawStore, ensure_table_dirs
+from pipelines.checks.volume import DATE_EXPRESSIONS, TABLE_SOURCES
+from pipelines.ingest.raw_store import (
+    CHECK_HOLDS,
+    LOAD_LOG,
+    RUN_CONTEXT,
+    RawStore,
+    ensure_table_dirs,
+)
 from pipelines.ingest.runner import ingest_source
 from pipelines.ingest.sources import SOURCES, SourceSpec, raw_table_schemas
+from pipelines.kpis.facts import Fact
+from pipelines.kpis.models import KpiDefinition
+from pipelines.kpis.source_kpis import kpis_reading
 from pipelines.landing_origin import (
     LandingFolderChanged,
     check_landing_origin,
@@ -108,10 +119,10 @@ def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     return _ingest
 
 
-def _check_result(warehouse: WarehouseResource, table: str, check: str) -> dg.AssetCheckResult:
-    verdict = evaluate(
-        warehouse.raw, warehouse.build_state_dir, table, check, warehouse.ingest_options()
-    )
+def _check_result(
+    warehouse: WarehouseResource, table: str, check: str, as_of: dt.datetime | None = None
+) -> dg.AssetCheckResult:
+    verdict = evaluate(warehouse, table, check, as_of)
     description = verdict.description
     if not verdict.passed:
         description += (
@@ -167,18 +178,89 @@ def build_refused_files_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
     return _check
 
 
+def _run_as_of(warehouse: WarehouseResource, run_id: str) -> dt.datetime:
+    """The as-of time of this run when its run_context was recorded (it runs first), else now."""
+    path = warehouse.raw / RUN_CONTEXT / "run_context.parquet"
+    if path.exists():
+        with duckdb.connect() as con:
+            row = con.execute(
+                "select as_of_ts, run_id from read_parquet(?)", [str(path)]
+            ).fetchone()
+        if row is not None and row[1] == run_id and row[0] is not None:
+            return row[0]
+    return parse_as_of("", warehouse.reporting_timezone)
+
+
 def build_volume_check(table: str) -> dg.AssetChecksDefinition:
+    source = TABLE_SOURCES[table]
+
     @dg.asset_check(
         asset=raw_asset_key(table),
         name=VOLUME_CHECK,
-        description=f"Fails when the latest day of raw.{table} drops far below its expected "
-        "volume, so a partial delivery never replaces good KPIs; a failure holds the models and "
-        "KPIs downstream of this table.",
+        additional_deps=[raw_asset_key("run_context")],
+        description=f"Fails when the latest complete day of raw.{table} is a clear drop against "
+        "its own history (expected range from the training window, weekday pattern when the "
+        f"history shows one; config: `volume:` in config/ingestion.yml, source `{source}`), so "
+        "a short delivery never replaces good KPIs: a failure holds the models and KPIs "
+        "downstream of this table. A partial last day (export pulled before the day ended) and "
+        "sources below the minimum expected volume never fail.",
     )
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        return _check_result(warehouse, table, VOLUME_CHECK)
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        as_of = _run_as_of(warehouse, context.run.run_id)
+        return _check_result(warehouse, table, VOLUME_CHECK, as_of)
 
     return _check
+
+
+def build_freshness_check(spec: SourceSpec, kpis: list[str]) -> dg.AssetChecksDefinition:
+    readers = ", ".join(kpis) if kpis else "no KPI"
+
+    @dg.asset_check(
+        asset=raw_asset_key(spec.raw_tables[0]),
+        name="fresh_against_usual_cadence",
+        additional_deps=[raw_asset_key("run_context")],
+        description=f"Warns when `{spec.name}` has not delivered new days for longer than its "
+        f"usual cadence allows (config: `freshness:` in config/ingestion.yml). Read by: "
+        f"{readers}. Holds nothing: published values stay, newer periods stay incomplete.",
+    )
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        options = warehouse.ingest_options()
+        as_of = _run_as_of(warehouse, context.run.run_id)
+        outcome = check_freshness(
+            warehouse.raw, spec.name, options.freshness.for_source(spec.name), as_of.date(), kpis
+        )
+        return dg.AssetCheckResult(
+            passed=outcome.passed,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=outcome.message[:2000],
+            metadata={
+                "verdict": outcome.verdict,
+                "source": spec.name,
+                "kpis": ", ".join(kpis),
+                "last_day": str(outcome.last_day or ""),
+                "silent_days": outcome.silent_days,
+                "usual_gap_days": outcome.usual_gap_days,
+                "stale_after_days": outcome.stale_after_days,
+                "as_of": as_of.isoformat(sep=" "),
+            },
+        )
+
+    return _check
+
+
+def build_freshness_checks(
+    kpis: Iterable[KpiDefinition], facts: Mapping[str, Fact]
+) -> list[dg.AssetChecksDefinition]:
+    """One freshness check per landing source, naming the KPIs that read it."""
+    kpis = list(kpis)
+    return [
+        build_freshness_check(spec, kpis_reading(spec.name, kpis, facts))
+        for spec in SOURCES.values()
+    ]
 
 
 class RunContextConfig(dg.Config):

@@ -11,19 +11,20 @@ checked again.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.build_state import raw_table_digest, run_context_values
+from pipelines.build_state import files_digest, raw_table_digest, run_context_values
 
 SCHEMA_CHECK = "pandera_schema"
 VOLUME_CHECK = "volume_within_expected_range"
 _CHECK_SOURCES = {
     SCHEMA_CHECK: (Path(__file__).with_name("raw_schemas.py"),),
-    VOLUME_CHECK: (Path(__file__).with_name("volume.py"),),
+    VOLUME_CHECK: (Path(__file__).with_name("volume.py"), Path(__file__)),
 }
 
 
@@ -104,36 +105,73 @@ def _schema_verdict(raw_dir: Path, table: str) -> CheckVerdict:
     )
 
 
-def _volume_verdict(raw_dir: Path, table: str, options: Any) -> CheckVerdict:
-    from pipelines.checks.volume import check_volume
+def _volume_verdict(warehouse: Any, table: str, as_of: dt.datetime) -> CheckVerdict:
+    from pipelines.checks.volume import TABLE_SOURCES, check_volume
 
-    outcome = check_volume(raw_dir, table, options.volume_drop_threshold)
+    settings = warehouse.ingest_options().volume.for_source(TABLE_SOURCES[table])
+    outcome = check_volume(
+        warehouse.raw,
+        table,
+        settings,
+        as_of.date(),
+        warehouse.reporting_timezone,
+        landing_dir=warehouse.landing,
+    )
     return CheckVerdict(
         table,
         VOLUME_CHECK,
         outcome.passed,
-        outcome.message,
-        {"latest_rows": outcome.latest_rows, "average_rows": round(outcome.average_rows, 3)},
+        outcome.message[:2000],
+        {
+            "verdict": outcome.verdict,
+            "judged_day": str(outcome.judged_day or ""),
+            "observed_rows": outcome.observed,
+            "expected_rows": round(outcome.expected, 1),
+            "lower_bound": round(outcome.lower_bound, 1),
+            "seasonal": outcome.seasonal,
+            "partial_last_day": str(outcome.partial_day or ""),
+            "as_of": as_of.isoformat(sep=" "),
+        },
     )
 
 
-def evaluate(raw_dir: Path, state_dir: Path, table: str, check: str, options: Any) -> CheckVerdict:
-    """The verdict of one blocking check on the table's current files (remembered)."""
+def _volume_context(warehouse: Any, table: str, as_of: dt.datetime) -> str:
+    """What a volume verdict depends on besides the files: the as-of day, the settings, and the
+    landing files' times (an export pulled mid-day makes its last day partial)."""
+    from pipelines.checks.volume import TABLE_SOURCES
+
+    settings = warehouse.ingest_options().volume.for_source(TABLE_SOURCES[table])
+    landing = Path(warehouse.landing)
+    folder = landing / TABLE_SOURCES[table]
+    times = files_digest(landing, folder.rglob("*")) if folder.is_dir() else ""
+    return json.dumps(
+        {"as_of": as_of.date().isoformat(), "settings": repr(settings), "landing": times},
+        sort_keys=True,
+    )
+
+
+def evaluate(
+    warehouse: Any, table: str, check: str, as_of: dt.datetime | None = None
+) -> CheckVerdict:
+    """The verdict of one blocking check on the table's current files (remembered). `warehouse`
+    is the WarehouseResource; `as_of` (naive, reporting time zone) matters for volume only and
+    defaults to the run context's."""
+    raw_dir, state_dir = Path(warehouse.raw), Path(warehouse.build_state_dir)
     if check == SCHEMA_CHECK:
         key = verdict_key(raw_dir, table, check)
     else:
-        run = run_context_values(raw_dir)
-        settings = json.dumps(
-            {"as_of": run.get("as_of_ts"), "drop": options.volume_drop_threshold}, sort_keys=True
-        )
-        key = verdict_key(raw_dir, table, check, settings)
+        if as_of is None:
+            recorded = run_context_values(raw_dir).get("as_of_ts")
+            as_of = dt.datetime.fromisoformat(recorded) if recorded else dt.datetime.now()
+        key = verdict_key(raw_dir, table, check, _volume_context(warehouse, table, as_of))
     cached = cached_verdict(state_dir, table, check, key)
     if cached is not None:
         return cached
     if check == SCHEMA_CHECK:
         verdict = _schema_verdict(raw_dir, table)
     elif check == VOLUME_CHECK:
-        verdict = _volume_verdict(raw_dir, table, options)
+        assert as_of is not None
+        verdict = _volume_verdict(warehouse, table, as_of)
     else:  # pragma: no cover - the check names above are the only ones
         raise ValueError(f"unknown raw check {check!r}")
     remember_verdict(state_dir, key, verdict)
@@ -141,7 +179,7 @@ def evaluate(raw_dir: Path, state_dir: Path, table: str, check: str, options: An
 
 
 def failed_checks(
-    raw_dir: Path, state_dir: Path, options: Any, tables: list[str] | None = None
+    warehouse: Any, as_of: dt.datetime | None = None, tables: list[str] | None = None
 ) -> dict[str, list[CheckVerdict]]:
     """Every raw data table (or those given) whose blocking checks fail, with the failures."""
     failing: dict[str, list[CheckVerdict]] = {}
@@ -149,7 +187,7 @@ def failed_checks(
         failures = [
             verdict
             for check in checks_of(table)
-            if not (verdict := evaluate(raw_dir, state_dir, table, check, options)).passed
+            if not (verdict := evaluate(warehouse, table, check, as_of)).passed
         ]
         if failures:
             failing[table] = failures

@@ -79,10 +79,15 @@ def _query_sql(queries: int, seed: int) -> str:
     """
 
 
+def query_count(scale: float) -> int:
+    """Distinct queries of the demo site; every query has one row per day."""
+    return max(50, int(300 * scale))
+
+
 def write_exports(out_dir: Path, start: dt.date, days: int, scale: float, seed: int) -> list[Path]:
     folder = out_dir / "search_console"
     folder.mkdir(parents=True, exist_ok=True)
-    queries = max(50, int(300 * scale))
+    queries = query_count(scale)
     end = start + dt.timedelta(days=days - 1)
     written: list[Path] = []
     con = duckdb.connect()

@@ -83,6 +83,28 @@ def season(day: dt.date) -> float:
     return yearly * (1.05, 1.0, 0.98, 0.97, 0.92, 0.9, 1.12)[day.weekday()]
 
 
+def order_count(day: dt.date, scale: float, rng: random.Random) -> int:
+    """Orders placed on a day (created between 07:00 and 23:00)."""
+    return int(30 * scale * season(day) * rng.uniform(0.8, 1.2))
+
+
+def ticket_count(day: dt.date, scale: float, rng: random.Random) -> int:
+    """Support tickets created on a day (at any hour)."""
+    return int(6 * scale * season(day) * rng.uniform(0.7, 1.3))
+
+
+def order_moment(day: dt.date, rng: random.Random) -> dt.datetime:
+    """When an order is placed: between 07:00 and 23:00."""
+    return dt.datetime.combine(
+        day, dt.time(rng.randrange(7, 23), rng.randrange(60), rng.randrange(60))
+    )
+
+
+def ticket_moment(day: dt.date, rng: random.Random) -> dt.datetime:
+    """When a ticket is created: at any hour."""
+    return dt.datetime.combine(day, dt.time(rng.randrange(24), rng.randrange(60)))
+
+
 def _months(start: dt.date, days: int):
     """(first, last) day of each calendar month touched by the range."""
     end = start + dt.timedelta(days=days - 1)
@@ -192,15 +214,13 @@ def write_orders(out_dir: Path, start: dt.date, days: int, scale: float, seed: i
         writer.writerow(SHOPIFY_COLUMNS)
         day = first
         while day <= last:
-            for _ in range(int(30 * scale * season(day) * rng.uniform(0.8, 1.2))):
+            for _ in range(order_count(day, scale, rng)):
                 number += 1
                 # a few loyal customers buy often: repeat purchases
                 customer = int(customers * rng.random() ** 2.2)
                 name, email = _person(rng, customer)
                 pos = rng.random() < 0.04
-                moment = dt.datetime.combine(
-                    day, dt.time(rng.randrange(7, 23), rng.randrange(60), rng.randrange(60))
-                )
+                moment = order_moment(day, rng)
                 lines = [rng.choice(PRODUCTS) for _ in range(rng.choice((1, 1, 1, 2, 2, 3)))]
                 quantities = [rng.choice((1, 1, 1, 2, 4)) for _ in lines]
                 subtotal = round(sum(p * q for (_, p), q in zip(lines, quantities, strict=True)), 2)
@@ -283,9 +303,9 @@ def write_tickets(
         writer.writerow(ZENDESK_COLUMNS)
         day = first
         while day <= last:
-            for _ in range(int(6 * scale * season(day) * rng.uniform(0.7, 1.3))):
+            for _ in range(ticket_count(day, scale, rng)):
                 ticket_id += 1
-                created = dt.datetime.combine(day, dt.time(rng.randrange(24), rng.randrange(60)))
+                created = ticket_moment(day, rng)
                 reply = _business_reply_minutes(created, rng)
                 replied = (
                     created + dt.timedelta(minutes=reply) <= end_of_data and rng.random() > 0.02

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipelines.settings import PROJECT_DIR, configured_path
 
@@ -30,13 +31,118 @@ class SurveyOptions(_Options):
     csat_labels: dict[str, int] = Field(default_factory=dict)
 
 
+class VolumeSettings(_Options):
+    """How the volume check of one source judges its latest complete day (see checks/volume.py)."""
+
+    training_days: int = Field(default=28, ge=7, le=366)
+    min_training_days: int = Field(default=14, ge=3, le=366)
+    sensitivity: float = Field(default=3.0, gt=0, le=10)
+    min_expected_rows: float = Field(default=10.0, ge=0)
+    min_drop_share: float = Field(default=0.25, ge=0, lt=1)
+    min_missing_tail_rows: float = Field(default=20.0, gt=0)
+    seasonality: Literal["auto", "day_of_week", "none"] = "auto"
+    report_spikes: bool = True
+
+    @model_validator(mode="after")
+    def _training_fits(self) -> VolumeSettings:
+        if self.min_training_days > self.training_days:
+            raise ValueError(
+                f"min_training_days ({self.min_training_days}) is larger than training_days "
+                f"({self.training_days}): the minimum can never be reached"
+            )
+        return self
+
+
+class FreshnessSettings(_Options):
+    """When a source counts as stale against its usual delivery cadence (checks/freshness.py)."""
+
+    stale_after_gaps: float = Field(default=2.0, ge=1, le=30)
+    min_stale_days: int = Field(default=2, ge=1, le=366)
+    default_cadence_days: int = Field(default=1, ge=1, le=366)
+    cadence_deliveries: int = Field(default=8, ge=2, le=100)
+
+
+def _known_sources() -> list[str]:
+    # The landing sub-folders; kept here (not imported) so options stay free of reader imports.
+    return ["ga4", "google_ads", "orders", "search_console", "support_tickets", "surveys"]
+
+
+def _merge_per_source(section: str, value: object) -> object:
+    """`{defaults: {...}, sources: {name: {...}}}` -> the same, with every source fully merged."""
+    if not isinstance(value, dict):
+        raise ValueError(f"`{section}:` must be a mapping with `defaults:` and `sources:`")
+    unknown = set(value) - {"defaults", "sources"}
+    if unknown:
+        raise ValueError(
+            f"`{section}:` has unknown key(s) {sorted(unknown)}; it takes `defaults:` and "
+            "`sources:` (one entry per landing folder)"
+        )
+    defaults = value.get("defaults") or {}
+    sources = value.get("sources") or {}
+    if not isinstance(defaults, dict) or not isinstance(sources, dict):
+        raise ValueError(f"`{section}.defaults` and `{section}.sources` must be mappings")
+    known = _known_sources()
+    for name, override in sources.items():
+        if name not in known:
+            raise ValueError(
+                f"`{section}.sources.{name}`: no landing folder of that name; known: "
+                f"{', '.join(known)}"
+            )
+        if not isinstance(override, dict):
+            raise ValueError(f"`{section}.sources.{name}` must be a mapping of settings")
+    merged = {name: {**defaults, **override} for name, override in sources.items()}
+    return {"defaults": defaults, "sources": merged}
+
+
+class VolumeConfig(_Options):
+    defaults: VolumeSettings = VolumeSettings()
+    sources: dict[str, VolumeSettings] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge(cls, value: object) -> object:
+        return _merge_per_source("volume", value)
+
+    def for_source(self, source: str) -> VolumeSettings:
+        return self.sources.get(source, self.defaults)
+
+
+class FreshnessConfig(_Options):
+    defaults: FreshnessSettings = FreshnessSettings()
+    sources: dict[str, FreshnessSettings] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge(cls, value: object) -> object:
+        return _merge_per_source("freshness", value)
+
+    def for_source(self, source: str) -> FreshnessSettings:
+        return self.sources.get(source, self.defaults)
+
+
 class IngestOptions(_Options):
     reporting_timezone: str = "Europe/Amsterdam"
     support_tickets: SupportTicketOptions = SupportTicketOptions()
     surveys: SurveyOptions = SurveyOptions()
     reject_threshold: float = Field(default=0.05, ge=0, le=1)
-    volume_drop_threshold: float = Field(default=0.5, gt=0, le=1)
+    volume: VolumeConfig = VolumeConfig()
+    freshness: FreshnessConfig = FreshnessConfig()
     pii_salt: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_fixed_share(cls, value: object) -> object:
+        if isinstance(value, dict) and "volume_drop_threshold" in value:
+            raise ValueError(
+                "volume_drop_threshold is no longer used: the volume check now compares each day "
+                "with the source's own history; set `volume: {defaults: {...}, sources: {...}}` "
+                "instead (see config/ingestion.yml and the README)"
+            )
+        return value
+
+
+class IngestConfigError(ValueError):
+    """config/ingestion.yml holds a setting that cannot be used; the message names file and key."""
 
 
 class MissingSaltError(RuntimeError):
@@ -55,7 +161,14 @@ def load_options(
     data["reporting_timezone"] = reporting_timezone or os.environ.get(
         "KPI_REPORTING_TIMEZONE", "Europe/Amsterdam"
     )
-    return IngestOptions.model_validate(data)
+    try:
+        return IngestOptions.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or '(top level)'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise IngestConfigError(f"{path}: {problems}") from None
 
 
 def require_salt(options: IngestOptions) -> str:
