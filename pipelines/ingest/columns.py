@@ -42,6 +42,10 @@ class AtLeast:
     bound: float
     text: str | None = None  # the rule as the quarantine names it (default "<name> >= <bound>")
 
+    @property
+    def kind(self) -> str:
+        return f">= {_number(self.bound)}"
+
     def describe(self, name: str) -> str:
         return self.text or f"{name} >= {_number(self.bound)}"
 
@@ -60,6 +64,10 @@ class Between:
     high: float
     text: str | None = None
 
+    @property
+    def kind(self) -> str:
+        return f"between {_number(self.low)} and {_number(self.high)}"
+
     def describe(self, name: str) -> str:
         return self.text or f"{name} between {_number(self.low)} and {_number(self.high)}"
 
@@ -76,6 +84,10 @@ class OneOf:
 
     values: tuple[str, ...]
     text: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "one of"
 
     def describe(self, name: str) -> str:
         return self.text or f"{name} is one of {', '.join(self.values)}"
@@ -219,8 +231,8 @@ def first_broken_rule(column: RawColumn, value: object, name: str | None = None)
 
 
 def checked_rules(tables: Iterable[RawTable]) -> list[tuple[str, str, str]]:
-    """(table, column, rule kind) of every row-level rule ingestion checks: "present" for a column
-    that may not be empty, else the rule's class name and bound."""
+    """(table, column, rule) of every row-level rule ingestion checks: "present" for a column that
+    may not be empty, else the rule's kind (">= 0", "between 0 and 10", "one of")."""
     found = []
     for table in tables:
         for column in table.columns:
@@ -229,5 +241,5 @@ def checked_rules(tables: Iterable[RawTable]) -> list[tuple[str, str, str]]:
             if not column.nullable:
                 found.append((table.name, column.name, "present"))
             for rule in column.rules:
-                found.append((table.name, column.name, repr(rule)))
+                found.append((table.name, column.name, rule.kind))
     return found
