@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines.engines import Engine, EngineError
@@ -204,6 +205,7 @@ def run_summary(result) -> Table:
     sources: dict[str, str] = {}
     layers: dict[str, int] = {}
     checks_failed = checks_passed = 0
+    unread: set[str] = set()  # landing files no reader reads (each raw table of a source says so)
     for event in result.all_events:
         if event.event_type_value == "ASSET_MATERIALIZATION":
             key = event.asset_key.path
@@ -211,6 +213,8 @@ def run_summary(result) -> Table:
                 k: getattr(v, "value", v)
                 for k, v in event.event_specific_data.materialization.metadata.items()
             }
+            not_read = str(metadata.get("files_not_read") or "none")
+            unread.update(line[2:] for line in not_read.splitlines() if line.startswith("- "))
             if key[0] == "raw" and "files_loaded" in metadata:
                 step = event.step_key or key[-1]
                 sources[step] = (
@@ -232,6 +236,8 @@ def run_summary(result) -> Table:
                 checks_failed += 1
     for step, text in sorted(sources.items()):
         table.add_row(step, text)
+    if unread:
+        table.add_row("[yellow]files not read[/yellow]", escape("\n".join(sorted(unread))))
     for layer, count in layers.items():
         table.add_row(layer, str(count))
     if result.success and not any(layer.endswith("models built") for layer in layers):
