@@ -160,6 +160,10 @@ class Cell:
     column: str
     shown: str
     name: str | None = None
+    # Set when the reader's own checks, made before, already reject every row that would break
+    # this column's declared rules (say how): no SQL is added for them. The tests break each rule
+    # in a real export all the same (tests/ingest/test_declared_rules.py).
+    implied_by: str | None = None
 
 
 @dataclass
@@ -186,7 +190,7 @@ class DeclaredChecks:
     def presence(self, name: str) -> list[Check]:
         column = self.table.column(name)
         self._done.add(f"{name}:presence")
-        if column.nullable or column.computed:
+        if column.nullable or column.computed or self.cells[name].implied_by:
             return []
         cell = self.cells[name]
         rule = column.missing or f"{cell.name or cell.column} is present"
@@ -195,7 +199,7 @@ class DeclaredChecks:
     def rules(self, name: str) -> list[Check]:
         column = self.table.column(name)
         self._done.add(f"{name}:rules")
-        if column.computed or not column.rules:
+        if column.computed or not column.rules or self.cells[name].implied_by:
             return []
         cell = self.cells[name]
         named = cell.name or cell.column

@@ -284,7 +284,14 @@ def _load_query_days(
             "date_day": Cell(day, date_column, c(date_column)),
             "impressions": Cell(impressions, "impressions", c("impressions")),
             "clicks": Cell(clicks, "clicks", c("clicks")),
-            "position_sum": Cell(position_sum, position_column, c(position_column), "position_sum"),
+            "position_sum": Cell(
+                position_sum,
+                position_column,
+                c(position_column),
+                "position_sum",
+                implied_by="impressions and the position are present, impressions >= 0 and the "
+                "position >= 1 (sum_top_position >= 0 in a bulk export)",
+            ),
         },
     )
     checks = [

@@ -341,7 +341,12 @@ def _columns_and_checks(
     orders = DeclaredChecks(
         ORDERS_TABLE,
         {
-            "order_name": Cell("nullif(_name, '')", "Name", "''"),
+            "order_name": Cell(
+                "nullif(_name, '')",
+                "Name",
+                "''",
+                implied_by="every row's Name is checked first (order name is present)",
+            ),
             "financial_status": Cell("_status", "Financial Status", "_status"),
             "created_at": Cell(f"nullif({raw('Created at')}, '')", "Created at", "''"),
             **{n: Cell(f"_{n}", c, raw(c)) for n, c in _MONEY.items()},
