@@ -1,5 +1,10 @@
 """pandera schemas of the raw tables, validated where the data lives.
 
+Each schema is derived from the raw table's column declaration next to its reader
+(`pipelines.ingest.columns`): the same types, nullability and row rules the reader checks at
+ingestion, plus the table's natural key within one delivered file. A row that breaks a rule is
+quarantined before it gets here, so these checks fail only for reasons of the whole table.
+
 The checks run through pandera's ibis backend on an in-memory DuckDB connection that reads the
 raw Parquet files directly: nothing is pulled into pandas, and the working database is not opened,
 so checks never compete with dbt for its write lock.
