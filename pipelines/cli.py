@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines.engines import Engine, EngineError
@@ -271,7 +272,6 @@ def held_summary(held: dict[str, str], left_out) -> str:
 def run_summary(result) -> Table:
     """What the run did, per source and per layer: files and rows, models, checks, publication."""
     from dagster import AssetCheckSeverity
-    from rich.markup import escape
 
     from pipelines.alerts import FRESHNESS_CHECK
 
@@ -282,6 +282,7 @@ def run_summary(result) -> Table:
     layers: dict[str, int] = {}
     checks_failed = checks_passed = checks_warned = 0
     stale: list[str] = []
+    unread: set[str] = set()  # landing files no reader reads (each raw table of a source says so)
     for event in result.all_events:
         if event.event_type_value == "ASSET_MATERIALIZATION":
             key = event.asset_key.path
@@ -289,6 +290,8 @@ def run_summary(result) -> Table:
                 k: getattr(v, "value", v)
                 for k, v in event.event_specific_data.materialization.metadata.items()
             }
+            not_read = str(metadata.get("files_not_read") or "none")
+            unread.update(line[2:] for line in not_read.splitlines() if line.startswith("- "))
             if key[0] == "raw" and "files_loaded" in metadata:
                 step = event.step_key or key[-1]
                 sources[step] = (
@@ -315,6 +318,8 @@ def run_summary(result) -> Table:
                 checks_failed += 1
     for step, text in sorted(sources.items()):
         table.add_row(step, text)
+    if unread:
+        table.add_row("[yellow]files not read[/yellow]", escape("\n".join(sorted(unread))))
     for layer, count in layers.items():
         table.add_row(layer, str(count))
     if result.success and not any(layer.endswith("models built") for layer in layers):

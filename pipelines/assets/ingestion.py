@@ -12,6 +12,7 @@ from pipelines.build_state import raw_table_digest
 from pipelines.checks.freshness import check_freshness
 from pipelines.checks.raw_checks import SCHEMA_CHECK, VOLUME_CHECK, evaluate
 from pipelines.checks.volume import DATE_EXPRESSIONS, TABLE_SOURCES
+from pipelines.ingest.landing import files_outside_sources
 from pipelines.ingest.raw_store import (
     CHECK_HOLDS,
     LOAD_LOG,
@@ -87,7 +88,7 @@ def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         )
         for problem in report.problems:
             context.log.error(problem)
-        for warning in report.warnings:
+        for warning in [*report.warnings, *report.not_read]:
             context.log.warning(warning)
         context.log.info(
             f"{spec.name}: {report.files_loaded} file(s) loaded, {report.files_skipped} already "
@@ -103,6 +104,7 @@ def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             "rows_loaded": report.rows_loaded,
             "rows_rejected": report.rows_rejected,
             "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in report.problems) or "none"),
+            **not_read_metadata(report.not_read),
         }
         if warehouse.raw_url:
             uploaded = mirror_up(warehouse.raw, warehouse.raw_url)
@@ -135,6 +137,14 @@ def _check_result(
         description=description[:2000],
         metadata={**verdict.metadata, "reused_result": verdict.reused},
     )
+
+
+def not_read_metadata(not_read: list[str]) -> dict[str, object]:
+    """Landing files no reader reads, each with what to do (`files_not_read`, a list)."""
+    return {
+        "files_not_read": dg.MetadataValue.md("\n".join(f"- {m}" for m in not_read) or "none"),
+        "files_not_read_count": len(not_read),
+    }
 
 
 def build_schema_check(table: str) -> dg.AssetChecksDefinition:
@@ -330,8 +340,16 @@ def run_context(
         if warehouse.raw_url:
             mirror_up(warehouse.raw, warehouse.raw_url)
     rebuild = f"{window[0]} to {window[1]}" if window else "days of new deliveries only"
+    # Files in the landing folder outside every source's folder: named here, once per run.
+    outside = files_outside_sources(warehouse.landing, SOURCES)
+    for message in outside:
+        context.log.warning(message)
     return dg.MaterializeResult(
-        metadata={"as_of": as_of.isoformat(sep=" "), "daily_facts_rebuilt": rebuild}
+        metadata={
+            "as_of": as_of.isoformat(sep=" "),
+            "daily_facts_rebuilt": rebuild,
+            **not_read_metadata(outside),
+        }
     )
 
 

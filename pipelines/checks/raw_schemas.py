@@ -1,5 +1,10 @@
 """pandera schemas of the raw tables, validated where the data lives.
 
+Each schema is derived from the raw table's column declaration next to its reader
+(`pipelines.ingest.columns`): the same types, nullability and row rules the reader checks at
+ingestion, plus the table's natural key within one delivered file. A row that breaks a rule is
+quarantined before it gets here, so these checks fail only for reasons of the whole table.
+
 The checks run through pandera's ibis backend on an in-memory DuckDB connection that reads the
 raw Parquet files directly: nothing is pulled into pandas, and the working database is not opened,
 so checks never compete with dbt for its write lock.
@@ -15,6 +20,7 @@ import pandera.ibis as pa
 from pandera.errors import SchemaError, SchemaErrors
 
 from pipelines.ingest import ga4, google_ads, search_console, shopify, surveys, zendesk
+from pipelines.ingest.columns import AtLeast, Between, RawTable, Rule
 
 _LINEAGE = {
     "_row_number": pa.Column(int, pa.Check.ge(1), nullable=False),
@@ -28,122 +34,51 @@ def _schema(table: str, columns: dict[str, pa.Column], unique: list[str] | None 
     return pa.DataFrameSchema({**columns, **_LINEAGE}, unique=unique, name=table, strict=False)
 
 
-_DATE = ibis.dtype("date")
-_TIMESTAMP = ibis.dtype("timestamp(6)")
+_TYPES = {
+    "int": int,
+    "float": float,
+    "str": str,
+    "date": ibis.dtype("date"),
+    "timestamp": ibis.dtype("timestamp(6)"),
+    "bool": bool,
+}
 
 
-def _count(nullable: bool = True) -> pa.Column:
-    return pa.Column(int, pa.Check.ge(0), nullable=nullable)
+def _check(rule: Rule) -> pa.Check:
+    if isinstance(rule, AtLeast):
+        return pa.Check.ge(rule.bound)
+    if isinstance(rule, Between):
+        return pa.Check.in_range(rule.low, rule.high)
+    return pa.Check.isin(list(rule.values))
 
 
-def _amount(nullable: bool = True) -> pa.Column:
-    return pa.Column(float, pa.Check.ge(0), nullable=nullable)
+def pandera_schema(table: RawTable) -> pa.DataFrameSchema:
+    """The pandera schema of a raw table, from its declaration: every column's type and
+    nullability and rules, the lineage columns, and the natural key within one delivered file."""
+    columns = {
+        c.name: pa.Column(_TYPES[c.type], [_check(r) for r in c.rules], nullable=c.nullable)
+        for c in table.columns
+    }
+    unique = ["_file_hash", *table.unique] if table.unique else None
+    return _schema(table.name, columns, unique)
 
 
+RAW_TABLES: dict[str, RawTable] = {
+    t.name: t
+    for t in (
+        google_ads.RAW_TABLE,
+        search_console.QUERY_DAYS_TABLE,
+        search_console.SITE_DAYS_TABLE,
+        search_console.PERIOD_QUERIES_TABLE,
+        ga4.RAW_TABLE,
+        shopify.ORDERS_TABLE,
+        shopify.LINES_TABLE,
+        zendesk.RAW_TABLE,
+        surveys.RAW_TABLE,
+    )
+}
 RAW_SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    google_ads.TABLE: _schema(
-        google_ads.TABLE,
-        {
-            "date_day": pa.Column(_DATE, nullable=False),
-            "campaign_name": pa.Column(str, nullable=False),
-            "campaign_id": pa.Column(str, nullable=True),
-            "impressions": _count(),
-            "clicks": _count(),
-            "cost": _amount(nullable=False),
-            "conversions": _amount(),
-            "conversion_value": _amount(),
-        },
-        # A campaign appears once per day within one delivered file.
-        unique=["_file_hash", "date_day", "campaign_name", "campaign_id"],
-    ),
-    search_console.QUERY_DAYS: _schema(
-        search_console.QUERY_DAYS,
-        {
-            "date_day": pa.Column(_DATE, nullable=False),
-            "query": pa.Column(str, nullable=True),
-            "impressions": _count(nullable=False),
-            "clicks": _count(nullable=False),
-            # 1-based position times impressions: at least the impressions.
-            "position_sum": _amount(nullable=False),
-            "export_kind": pa.Column(str, pa.Check.isin(["bulk", "api"]), nullable=False),
-        },
-    ),
-    search_console.SITE_DAYS: _schema(
-        search_console.SITE_DAYS,
-        {
-            "date_day": pa.Column(_DATE, nullable=False),
-            "clicks": _count(nullable=False),
-            "impressions": _count(nullable=False),
-            "position": pa.Column(float, pa.Check.ge(1), nullable=False),
-        },
-        unique=["_file_hash", "date_day"],
-    ),
-    search_console.PERIOD_QUERIES: _schema(
-        search_console.PERIOD_QUERIES,
-        {
-            "clicks": _count(nullable=False),
-            "impressions": _count(nullable=False),
-            "position": pa.Column(float, pa.Check.ge(1), nullable=False),
-            "is_relative_period": pa.Column(bool, nullable=False),
-        },
-    ),
-    ga4.TABLE: _schema(
-        ga4.TABLE,
-        {
-            "date_day": pa.Column(_DATE, nullable=False),
-            "channel_group": pa.Column(
-                str, pa.Check.isin(sorted(ga4.DEFAULT_CHANNELS)), nullable=False
-            ),
-            "sessions": _count(nullable=False),
-            "engaged_sessions": _count(),
-            "key_events": _amount(),
-            "total_revenue": _amount(),
-        },
-        unique=["_file_hash", "date_day", "channel_group"],
-    ),
-    shopify.ORDERS: _schema(
-        shopify.ORDERS,
-        {
-            "order_name": pa.Column(str, nullable=False),
-            "financial_status": pa.Column(
-                str, pa.Check.isin(sorted(shopify.FINANCIAL_STATUSES)), nullable=False
-            ),
-            "created_at": pa.Column(_TIMESTAMP, nullable=False),
-            "total": _amount(nullable=False),
-            "line_items": pa.Column(int, pa.Check.ge(1), nullable=False),
-        },
-        unique=["_file_hash", "order_name"],
-    ),
-    shopify.ORDER_LINES: _schema(
-        shopify.ORDER_LINES,
-        {
-            "order_name": pa.Column(str, nullable=False),
-            "line_number": pa.Column(int, pa.Check.ge(1), nullable=False),
-            "quantity": _count(nullable=False),
-            "price": _amount(),
-        },
-        unique=["_file_hash", "order_name", "line_number"],
-    ),
-    zendesk.TABLE: _schema(
-        zendesk.TABLE,
-        {
-            "ticket_id": pa.Column(int, pa.Check.ge(1), nullable=False),
-            "status": pa.Column(str, pa.Check.isin(sorted(zendesk.STATUSES)), nullable=False),
-            "created_at": pa.Column(_TIMESTAMP, nullable=False),
-            "first_reply_minutes": _amount(),
-            "replies": _count(),
-        },
-        unique=["_file_hash", "ticket_id"],
-    ),
-    surveys.TABLE: _schema(
-        surveys.TABLE,
-        {
-            "respondent_id": pa.Column(str, nullable=False),
-            "nps_score": pa.Column(int, pa.Check.in_range(0, 10), nullable=True),
-            "csat_score": pa.Column(int, pa.Check.in_range(1, 5), nullable=True),
-        },
-        unique=["_file_hash", "respondent_id"],
-    ),
+    name: pandera_schema(table) for name, table in RAW_TABLES.items()
 }
 
 

@@ -13,6 +13,7 @@ import re
 
 import pyarrow as pa
 
+from pipelines.ingest.columns import AtLeast, OneOf, RawColumn, RawTable, first_broken_rule
 from pipelines.ingest.errors import FileRefused, RejectedRow
 from pipelines.ingest.parsed import ParsedFile
 from pipelines.ingest.text_files import decode, latest_allowed_day, parse_number, split_rows
@@ -41,19 +42,29 @@ DEFAULT_CHANNELS = {
     "Cross-network",
     "Unassigned",
 }
-SCHEMA = pa.schema(
-    [
-        ("date_day", pa.date32()),
-        ("channel_group", pa.string()),
-        ("channel_dimension", pa.string()),
-        ("property", pa.string()),
-        ("sessions", pa.int64()),
-        ("engaged_sessions", pa.int64()),
-        ("key_events", pa.float64()),
-        ("total_revenue", pa.float64()),
-        ("_row_number", pa.int64()),
-    ]
+_NON_NEGATIVE = (AtLeast(0),)
+RAW_TABLE = RawTable(
+    TABLE,
+    (
+        RawColumn("date_day", "date", nullable=False),
+        RawColumn(
+            "channel_group",
+            "str",
+            nullable=False,
+            rules=(
+                OneOf(tuple(sorted(DEFAULT_CHANNELS)), "one of the GA4 default channel groups"),
+            ),
+        ),
+        RawColumn("channel_dimension", "str"),
+        RawColumn("property", "str"),
+        RawColumn("sessions", "int", nullable=False, rules=_NON_NEGATIVE),
+        RawColumn("engaged_sessions", "int", rules=_NON_NEGATIVE),
+        RawColumn("key_events", "float", rules=_NON_NEGATIVE),
+        RawColumn("total_revenue", "float", rules=_NON_NEGATIVE),
+    ),
+    unique=("date_day", "channel_group"),
 )
+SCHEMA = RAW_TABLE.arrow_schema
 METRICS = {
     "sessions": ("sessions", True),
     "engaged sessions": ("engaged_sessions", True),
@@ -189,16 +200,9 @@ def parse(data: bytes, file: str) -> ParsedFile:
                 )
             )
             continue
-        if channel not in DEFAULT_CHANNELS:
-            rejected.append(
-                RejectedRow(
-                    line,
-                    header[channel_index],
-                    "one of the GA4 default channel groups",
-                    channel,
-                    original,
-                )
-            )
+        broken = first_broken_rule(RAW_TABLE.column("channel_group"), channel)
+        if broken:
+            rejected.append(RejectedRow(line, header[channel_index], broken, channel, original))
             continue
         record: dict[str, object] = {}
         problem = None
@@ -209,8 +213,9 @@ def parse(data: bytes, file: str) -> ParsedFile:
             except ValueError as exc:
                 problem = (header[position], str(exc), raw)
                 break
-            if number is not None and number < 0:
-                problem = (header[position], f"{column} >= 0", raw)
+            broken = first_broken_rule(RAW_TABLE.column(column), number)
+            if broken:
+                problem = (header[position], broken, raw)
                 break
             if whole and number is not None:
                 if number != int(number):
@@ -221,7 +226,6 @@ def parse(data: bytes, file: str) -> ParsedFile:
         if problem:
             rejected.append(RejectedRow(line, problem[0], problem[1], problem[2], original))
             continue
-        seen[(day, channel)] = line
         record.update(
             date_day=day,
             channel_group=channel,
@@ -229,6 +233,11 @@ def parse(data: bytes, file: str) -> ParsedFile:
             property=comments.get("property"),
             _row_number=line,
         )
+        left = _broken_declared_rule(record)  # every declared rule, whatever the loop above read
+        if left:
+            rejected.append(RejectedRow(line, left[0], left[1], str(left[2] or ""), original))
+            continue
+        seen[(day, channel)] = line
         for name in values:
             values[name].append(record.get(name))
     table = pa.table(values, schema=SCHEMA)
@@ -243,3 +252,13 @@ def parse(data: bytes, file: str) -> ParsedFile:
         last_date=max(dates) if dates else None,
         warnings=warnings,
     )
+
+
+def _broken_declared_rule(record: dict[str, object]) -> tuple[str, str, object] | None:
+    """(column, rule, value) of the first declared rule the typed row breaks, or None."""
+    for column in RAW_TABLE.columns:
+        if column.checked:
+            broken = first_broken_rule(column, record.get(column.name))
+            if broken:
+                return column.name, broken, record.get(column.name)
+    return None

@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from pipelines.ingest import native
 from pipelines.ingest import sql_values as v
+from pipelines.ingest.columns import AtLeast, Cell, DeclaredChecks, RawColumn, RawTable
 from pipelines.ingest.errors import FileRefused
 from pipelines.ingest.native import Check, Column
 from pipelines.ingest.native_csv import (
@@ -87,25 +87,28 @@ DUTCH_WORDS = {"dag", "campagne", "kosten", "klikken", "vertoningen", "conversie
 REQUIRED = ("date_day", "campaign_name", "cost", "conversions", "conversion_value")
 INTEGER_COLUMNS = ("impressions", "clicks")
 NUMBER_COLUMNS = ("cost", "conversions", "conversion_value")
-NON_NEGATIVE = ("impressions", "clicks", "cost", "conversions", "conversion_value")
 TEXT_COLUMNS = ("campaign_id", "campaign_name", "campaign_status", "campaign_type", "currency_code")
 
-SCHEMA = pa.schema(
-    [
-        ("date_day", pa.date32()),
-        ("campaign_id", pa.string()),
-        ("campaign_name", pa.string()),
-        ("campaign_status", pa.string()),
-        ("campaign_type", pa.string()),
-        ("currency_code", pa.string()),
-        ("impressions", pa.int64()),
-        ("clicks", pa.int64()),
-        ("cost", pa.float64()),
-        ("conversions", pa.float64()),
-        ("conversion_value", pa.float64()),
-        ("_row_number", pa.int64()),
-    ]
+_NON_NEGATIVE = (AtLeast(0),)
+RAW_TABLE = RawTable(
+    TABLE,
+    (
+        RawColumn("date_day", "date", nullable=False, missing="date is a real calendar day"),
+        RawColumn("campaign_id", "str"),
+        RawColumn("campaign_name", "str", nullable=False, missing="campaign is not empty"),
+        RawColumn("campaign_status", "str"),
+        RawColumn("campaign_type", "str"),
+        RawColumn("currency_code", "str"),
+        RawColumn("impressions", "int", rules=_NON_NEGATIVE),
+        RawColumn("clicks", "int", rules=_NON_NEGATIVE),
+        RawColumn("cost", "float", nullable=False, rules=_NON_NEGATIVE, missing="cost is present"),
+        RawColumn("conversions", "float", rules=_NON_NEGATIVE),
+        RawColumn("conversion_value", "float", rules=_NON_NEGATIVE),
+    ),
+    # A campaign appears once per day within one delivered file.
+    unique=("date_day", "campaign_name", "campaign_id"),
 )
+SCHEMA = RAW_TABLE.arrow_schema
 
 
 def _canonical(cell: str) -> str | None:
@@ -239,6 +242,19 @@ def _columns_and_checks(
     ]
     key = f"_day, _campaign, {cell('campaign_id')}"
     windows = ([("_seen", f"row_number() over (partition by {key} order by _rn)")],)
+
+    def number(name: str) -> str:
+        return f"_{name}" if name in position else "cast(null as double)"
+
+    cells = {
+        "date_day": Cell("_day", label("date_day"), "_day_raw"),
+        "campaign_name": Cell("_campaign", label("campaign_name"), "''"),
+        **{
+            n: Cell(number(n), label(n), f"coalesce({cell(n)}, '')", name=n)
+            for n in (*NUMBER_COLUMNS, *INTEGER_COLUMNS)
+        },
+    }
+    declared = DeclaredChecks(RAW_TABLE, cells)
     checks = [
         Check(
             "not regexp_matches(_day_raw, '^\\d{4}-\\d{2}-\\d{2}$')",
@@ -246,8 +262,8 @@ def _columns_and_checks(
             "date is YYYY-MM-DD",
             "_day_raw",
         ),
-        Check("_day is null", label("date_day"), "date is a real calendar day", "_day_raw"),
-        Check("_campaign is null", label("campaign_name"), "campaign is not empty", "''"),
+        *declared.presence("date_day"),
+        *declared.of("campaign_name"),
     ]
     for name in numeric:
         checks.append(
@@ -262,17 +278,15 @@ def _columns_and_checks(
             checks.append(
                 Check(f"_{name} <> floor(_{name})", label(name), "is a whole number", cell(name))
             )
-        checks.append(Check(f"_{name} < 0", label(name), f"{name} >= 0", cell(name)))
+        checks += declared.rules(name)
     checks += [
-        Check("_cost is null", label("cost"), "cost is present", f"coalesce({cell('cost')}, '')"),
+        *declared.presence("cost"),
+        *declared.rest(),
         Check(
             "_day > current_date + 1", label("date_day"), "date is not in the future", "_day_raw"
         ),
         Check("_seen > 1", label("date_day"), "one row per day and campaign", "_day_raw"),
     ]
-
-    def number(name: str) -> str:
-        return f"_{name}" if name in position else "cast(null as double)"
 
     columns = [
         Column("date_day", "date", "_day"),

@@ -15,6 +15,7 @@ import psutil
 
 from pipelines.ingest.errors import FileRefused
 from pipelines.ingest.hash_cache import HashCache
+from pipelines.ingest.landing import not_an_export, unrecognised_files
 from pipelines.ingest.options import IngestOptions, MissingSaltError, require_salt
 from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.pii import add_hash_columns
@@ -37,6 +38,7 @@ class IngestReport:
     rows_rejected: int = 0
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    not_read: list[str] = field(default_factory=list)  # files of the folder no reader reads
 
     @property
     def files_refused(self) -> int:
@@ -48,7 +50,7 @@ def landing_files(landing_dir: Path, spec: SourceSpec) -> list[Path]:
     if not folder.is_dir():
         return []
     found = {p for pattern in spec.patterns for p in folder.rglob(pattern) if p.is_file()}
-    return sorted(p for p in found if not p.name.startswith((".", "~$")))
+    return sorted(p for p in found if not not_an_export(p))
 
 
 def remove_abandoned_workdirs(scratch: Path) -> list[Path]:
@@ -201,7 +203,9 @@ def ingest_source(
     already_loaded = store.loaded_hashes(spec.name)
     # Scratch space of the raw layer: neither part of it nor mirrored.
     hashes = HashCache(store.raw_dir / "_work" / f"landing-hashes-{spec.name}.json")
-    for path in landing_files(landing_dir, spec):
+    files = landing_files(landing_dir, spec)
+    report.not_read = unrecognised_files(landing_dir / spec.name, files, spec.patterns)
+    for path in files:
         report.files_seen += 1
         if not _inside(path, landing_dir):
             record = ingest_file(spec, path, landing_dir, store, load_id, options, "")

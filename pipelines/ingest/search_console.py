@@ -24,6 +24,15 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.ingest import native
+from pipelines.ingest.columns import (
+    AtLeast,
+    Cell,
+    DeclaredChecks,
+    OneOf,
+    RawColumn,
+    RawTable,
+    first_broken_rule,
+)
 from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
 from pipelines.ingest.native_csv import refusal
 from pipelines.ingest.parsed import Lineage, ParsedFile
@@ -41,47 +50,56 @@ QUERY_DAYS = "search_console_query_days"
 SITE_DAYS = "search_console_site_days"
 PERIOD_QUERIES = "search_console_period_queries"
 
-QUERY_DAYS_SCHEMA = pa.schema(
-    [
-        ("date_day", pa.date32()),
-        ("site_url", pa.string()),
-        ("query", pa.string()),
-        ("is_anonymized_query", pa.bool_()),
-        ("page", pa.string()),
-        ("country", pa.string()),
-        ("device", pa.string()),
-        ("search_type", pa.string()),
-        ("impressions", pa.int64()),
-        ("clicks", pa.int64()),
-        ("position_sum", pa.float64()),
-        ("export_kind", pa.string()),
-        ("_row_number", pa.int64()),
-    ]
+_COUNT = (AtLeast(0),)
+_POSITION = (AtLeast(1),)  # 1-based
+QUERY_DAYS_TABLE = RawTable(
+    QUERY_DAYS,
+    (
+        RawColumn("date_day", "date", nullable=False, missing="is a date (YYYY-MM-DD)"),
+        RawColumn("site_url", "str"),
+        RawColumn("query", "str"),
+        RawColumn("is_anonymized_query", "bool"),
+        RawColumn("page", "str"),
+        RawColumn("country", "str"),
+        RawColumn("device", "str"),
+        RawColumn("search_type", "str"),
+        RawColumn("impressions", "int", nullable=False, rules=_COUNT, missing="is a whole number"),
+        RawColumn("clicks", "int", nullable=False, rules=_COUNT, missing="is a whole number"),
+        # 1-based position times impressions: at least the impressions.
+        RawColumn("position_sum", "float", nullable=False, rules=(AtLeast(0),)),
+        RawColumn(
+            "export_kind", "str", nullable=False, rules=(OneOf(("bulk", "api")),), computed=True
+        ),
+    ),
 )
-SITE_DAYS_SCHEMA = pa.schema(
-    [
-        ("date_day", pa.date32()),
-        ("search_type", pa.string()),
-        ("clicks", pa.int64()),
-        ("impressions", pa.int64()),
-        ("position", pa.float64()),
-        ("_row_number", pa.int64()),
-    ]
+SITE_DAYS_TABLE = RawTable(
+    SITE_DAYS,
+    (
+        RawColumn("date_day", "date", nullable=False, missing="is a date (YYYY-MM-DD)"),
+        RawColumn("search_type", "str"),
+        RawColumn("clicks", "int", nullable=False, rules=_COUNT),
+        RawColumn("impressions", "int", nullable=False, rules=_COUNT),
+        RawColumn("position", "float", nullable=False, rules=_POSITION),
+    ),
+    unique=("date_day",),
 )
-PERIOD_QUERIES_SCHEMA = pa.schema(
-    [
-        ("period_label", pa.string()),
-        ("period_start", pa.date32()),
-        ("period_end", pa.date32()),
-        ("is_relative_period", pa.bool_()),
-        ("search_type", pa.string()),
-        ("query", pa.string()),
-        ("clicks", pa.int64()),
-        ("impressions", pa.int64()),
-        ("position", pa.float64()),
-        ("_row_number", pa.int64()),
-    ]
+PERIOD_QUERIES_TABLE = RawTable(
+    PERIOD_QUERIES,
+    (
+        RawColumn("period_label", "str"),
+        RawColumn("period_start", "date"),
+        RawColumn("period_end", "date"),
+        RawColumn("is_relative_period", "bool", nullable=False, computed=True),
+        RawColumn("search_type", "str"),
+        RawColumn("query", "str"),
+        RawColumn("clicks", "int", nullable=False, rules=_COUNT),
+        RawColumn("impressions", "int", nullable=False, rules=_COUNT),
+        RawColumn("position", "float", nullable=False, rules=_POSITION),
+    ),
 )
+QUERY_DAYS_SCHEMA = QUERY_DAYS_TABLE.arrow_schema
+SITE_DAYS_SCHEMA = SITE_DAYS_TABLE.arrow_schema
+PERIOD_QUERIES_SCHEMA = PERIOD_QUERIES_TABLE.arrow_schema
 SCHEMAS = {
     QUERY_DAYS: QUERY_DAYS_SCHEMA,
     SITE_DAYS: SITE_DAYS_SCHEMA,
@@ -260,18 +278,33 @@ def _load_query_days(
         native.Column("position_sum", "double", position_sum),
         native.Column("export_kind", "varchar", f"'{kind}'"),
     ]
+    declared = DeclaredChecks(
+        QUERY_DAYS_TABLE,
+        {
+            "date_day": Cell(day, date_column, c(date_column)),
+            "impressions": Cell(impressions, "impressions", c("impressions")),
+            "clicks": Cell(clicks, "clicks", c("clicks")),
+            "position_sum": Cell(
+                position_sum,
+                position_column,
+                c(position_column),
+                "position_sum",
+                implied_by="impressions and the position are present, impressions >= 0 and the "
+                "position >= 1 (sum_top_position >= 0 in a bulk export)",
+            ),
+        },
+    )
     checks = [
-        native.Check(f"{day} is null", date_column, "is a date (YYYY-MM-DD)", c(date_column)),
-        native.Check(
-            f"{impressions} is null", "impressions", "is a whole number", c("impressions")
-        ),
-        native.Check(f"{clicks} is null", "clicks", "is a whole number", c("clicks")),
+        *declared.presence("date_day"),
+        *declared.presence("impressions"),
+        *declared.presence("clicks"),
         native.Check(f"{position} is null", position_column, "is a number", c(position_column)),
         native.Check(f"{day} > current_date + 1", date_column, "date is not in the future", day),
-        native.Check(f"{impressions} < 0", "impressions", "impressions >= 0", c("impressions")),
-        native.Check(f"{clicks} < 0", "clicks", "clicks >= 0", c("clicks")),
+        *declared.rules("impressions"),
+        *declared.rules("clicks"),
         native.Check(f"{clicks} > {impressions}", "clicks", "clicks <= impressions", c("clicks")),
         position_check,
+        *declared.rest(),
     ]
     original = "concat_ws(',', " + ", ".join(_col(n, present) for n in order) + ")"
     staged = workdir / f"{QUERY_DAYS}.parquet"
@@ -441,6 +474,7 @@ def _ui_table(
 
 def _ui_record(row, metrics, decimal, kind, header) -> dict:
     record: dict[str, object] = {}
+    table = SITE_DAYS_TABLE if kind == "daily" else PERIOD_QUERIES_TABLE
     first = row[0].strip()
     if kind == "daily":
         try:
@@ -455,13 +489,12 @@ def _ui_record(row, metrics, decimal, kind, header) -> dict:
             value = parse_number(raw, decimal)
         except ValueError as exc:
             raise CellRejected(header[metrics[metric]], str(exc), raw) from None
-        if value is None:
-            raise CellRejected(header[metrics[metric]], "is present", raw)
-        if metric in ("clicks", "impressions"):
-            if value != int(value) or value < 0:
-                raise CellRejected(header[metrics[metric]], "is a whole number >= 0", raw)
+        if metric in ("clicks", "impressions") and value is not None:
+            if value != int(value):
+                raise CellRejected(header[metrics[metric]], "is a whole number", raw)
             value = int(value)
-        elif value < 1:
-            raise CellRejected(header[metrics[metric]], "position >= 1", raw)
+        broken = first_broken_rule(table.column(metric), value)
+        if broken:
+            raise CellRejected(header[metrics[metric]], broken, raw)
         record[metric] = value
     return record

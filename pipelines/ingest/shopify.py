@@ -13,10 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from pipelines.ingest import native
 from pipelines.ingest import sql_values as v
+from pipelines.ingest.columns import AtLeast, Cell, DeclaredChecks, OneOf, RawColumn, RawTable
 from pipelines.ingest.errors import FileRefused
 from pipelines.ingest.native import Check, Column
 from pipelines.ingest.native_csv import (
@@ -43,56 +43,83 @@ FINANCIAL_STATUSES = {
     "refunded",
     "voided",
 }
-ORDERS_SCHEMA = pa.schema(
-    [
-        ("order_name", pa.string()),
-        ("order_id", pa.string()),
-        ("email", pa.string()),
-        ("financial_status", pa.string()),
-        ("fulfillment_status", pa.string()),
-        ("currency", pa.string()),
-        ("subtotal", pa.float64()),
-        ("shipping", pa.float64()),
-        ("taxes", pa.float64()),
-        ("total", pa.float64()),
-        ("discount_code", pa.string()),
-        ("discount_amount", pa.float64()),
-        ("refunded_amount", pa.float64()),
-        ("created_at", pa.timestamp("us")),
-        ("created_at_utc", pa.timestamp("us")),
-        ("paid_at", pa.timestamp("us")),
-        ("cancelled_at", pa.timestamp("us")),
-        ("source_name", pa.string()),
-        ("billing_name", pa.string()),
-        ("billing_street", pa.string()),
-        ("billing_city", pa.string()),
-        ("billing_zip", pa.string()),
-        ("billing_country", pa.string()),
-        ("phone", pa.string()),
-        ("line_items", pa.int64()),
-        ("_row_number", pa.int64()),
-    ]
+_AMOUNT = (AtLeast(0),)
+ORDERS_TABLE = RawTable(
+    ORDERS,
+    (
+        RawColumn("order_name", "str", nullable=False, missing="order name is present"),
+        RawColumn("order_id", "str"),
+        RawColumn("email", "str", pii="email"),
+        RawColumn(
+            "financial_status",
+            "str",
+            nullable=False,
+            rules=(
+                OneOf(
+                    tuple(sorted(FINANCIAL_STATUSES)),
+                    f"one of {', '.join(sorted(FINANCIAL_STATUSES))}",
+                ),
+            ),
+        ),
+        RawColumn("fulfillment_status", "str"),
+        RawColumn("currency", "str"),
+        RawColumn("subtotal", "float", rules=_AMOUNT),
+        RawColumn("shipping", "float", rules=_AMOUNT),
+        RawColumn("taxes", "float", rules=_AMOUNT),
+        RawColumn(
+            "total",
+            "float",
+            nullable=False,
+            rules=_AMOUNT,
+            missing="the order's first row has its total",
+        ),
+        RawColumn("discount_code", "str"),
+        RawColumn("discount_amount", "float", rules=_AMOUNT),
+        RawColumn("refunded_amount", "float", rules=_AMOUNT),
+        RawColumn(
+            "created_at",
+            "timestamp",
+            nullable=False,
+            missing="the order's first row has its creation time",
+        ),
+        RawColumn("created_at_utc", "timestamp"),
+        RawColumn("paid_at", "timestamp"),
+        RawColumn("cancelled_at", "timestamp"),
+        RawColumn("source_name", "str"),
+        RawColumn("billing_name", "str", pii="name"),
+        RawColumn("billing_street", "str", pii="street"),
+        RawColumn("billing_city", "str"),
+        RawColumn("billing_zip", "str"),
+        RawColumn("billing_country", "str"),
+        RawColumn("phone", "str", pii="phone"),
+        # The order's accepted lines, counted by the reader.
+        RawColumn("line_items", "int", nullable=False, rules=(AtLeast(1),), computed=True),
+    ),
+    unique=("order_name",),
 )
-LINES_SCHEMA = pa.schema(
-    [
-        ("order_name", pa.string()),
-        ("line_number", pa.int64()),
-        ("quantity", pa.int64()),
-        ("item_name", pa.string()),
-        ("price", pa.float64()),
-        ("sku", pa.string()),
-        ("discount", pa.float64()),
-        ("_row_number", pa.int64()),
-    ]
+LINES_TABLE = RawTable(
+    ORDER_LINES,
+    (
+        RawColumn("order_name", "str", nullable=False, missing="order name is present"),
+        # The line's place among its order's accepted lines, counted by the reader.
+        RawColumn("line_number", "int", nullable=False, rules=(AtLeast(1),), computed=True),
+        RawColumn(
+            "quantity",
+            "int",
+            nullable=False,
+            rules=(AtLeast(0, "is a whole number >= 0"),),
+            missing="is a whole number >= 0",
+        ),
+        RawColumn("item_name", "str"),
+        RawColumn("price", "float", rules=_AMOUNT),
+        RawColumn("sku", "str"),
+        RawColumn("discount", "float"),
+    ),
+    unique=("order_name", "line_number"),
 )
-PII = {
-    ORDERS: {
-        "email": "email",
-        "billing_name": "name",
-        "billing_street": "street",
-        "phone": "phone",
-    }
-}
+ORDERS_SCHEMA = ORDERS_TABLE.arrow_schema
+LINES_SCHEMA = LINES_TABLE.arrow_schema
+PII = {ORDERS: ORDERS_TABLE.pii}
 # The columns of the export as the tool writes it; any other column is new (schema drift).
 EXPORT_HEADER = (
     "Name",
@@ -311,21 +338,24 @@ def _columns_and_checks(
     parsed += [(_bad(c), f"not {v.is_number_or_empty(cell(c), '.')}") for c in numeric]
     number_check = "is a number (1,234.56)"
     timestamp_check = "timestamp like 2026-09-01 18:25:25 +0200"
-    statuses = sorted(FINANCIAL_STATUSES)
+    orders = DeclaredChecks(
+        ORDERS_TABLE,
+        {
+            "order_name": Cell(
+                "nullif(_name, '')",
+                "Name",
+                "''",
+                implied_by="every row's Name is checked first (order name is present)",
+            ),
+            "financial_status": Cell("_status", "Financial Status", "_status"),
+            "created_at": Cell(f"nullif({raw('Created at')}, '')", "Created at", "''"),
+            **{n: Cell(f"_{n}", c, raw(c)) for n, c in _MONEY.items()},
+        },
+    )
     # Checks of the order's own fields, made on its first row only.
     order_checks = [
-        Check(
-            f"_status not in ({', '.join(v.quote(s) for s in statuses)})",
-            "Financial Status",
-            f"one of {', '.join(statuses)}",
-            "_status",
-        ),
-        Check(
-            f"{raw('Created at')} = ''",
-            "Created at",
-            "the order's first row has its creation time",
-            "''",
-        ),
+        *orders.of("financial_status"),
+        *orders.presence("created_at"),
         Check(  # exports never hold the future (a day's tolerance for time zones)
             f"cast({v.in_zone('_created_at', reporting_timezone)} as date) > current_date + 1",
             "Created at",
@@ -337,23 +367,31 @@ def _columns_and_checks(
             for n, c in _TIMES.items()
         ),
         *(Check(_bad(c), c, number_check, raw(c)) for c in _MONEY.values()),
-        Check("_total is null", "Total", "the order's first row has its total", "''"),
-        *(Check(f"_{n} < 0", c, f"{c} >= 0", raw(c)) for n, c in _MONEY.items()),
+        *orders.presence("total"),
+        *(check for n in _MONEY for check in orders.rules(n)),
+        *orders.rest(),
     ]
     # A check that yields null (a missing optional column) has not failed, as in the checks below.
     order_bad = " or ".join(f"coalesce({c.failed}, false)" for c in order_checks)
     quantity, price, discount = "Lineitem quantity", "Lineitem price", "Lineitem discount"
+    lines = DeclaredChecks(
+        LINES_TABLE,
+        {
+            "order_name": Cell("nullif(_name, '')", "Name", "''"),
+            "quantity": Cell("_quantity", quantity, raw(quantity)),
+            "price": Cell("_price", price, raw(price)),
+        },
+    )
+    name_present = lines.presence("order_name")
     line_checks = [
         Check(_bad(quantity), quantity, "is a whole number", raw(quantity)),
-        Check(
-            "_quantity is null or _quantity <> floor(_quantity) or _quantity < 0",
-            quantity,
-            "is a whole number >= 0",
-            raw(quantity),
-        ),
+        *lines.presence("quantity"),
+        Check("_quantity <> floor(_quantity)", quantity, "is a whole number >= 0", raw(quantity)),
+        *lines.rules("quantity"),
         Check(_bad(price), price, number_check, raw(price)),
-        Check("_price < 0", price, f"{price} >= 0", raw(price)),
+        *lines.rules("price"),
         Check(_bad(discount), discount, number_check, raw(discount)),
+        *lines.rest(),
     ]
     line_bad = " or ".join(f"coalesce({c.failed}, false)" for c in line_checks)
     # Computed on the order-number and amount columns only, before the rows are typed: which
@@ -375,7 +413,7 @@ def _columns_and_checks(
         ],
     )
     checks = [
-        Check("_name = ''", "Name", "order name is present", "''"),
+        *name_present,
         Check(
             "not _first and _order_refused", "Name", "the order's first row was rejected", "_name"
         ),

@@ -15,9 +15,8 @@ import datetime as dt
 import io
 from pathlib import Path
 
-import pyarrow as pa
-
 from pipelines.ingest import sql_values as v
+from pipelines.ingest.columns import Between, Cell, DeclaredChecks, RawColumn, RawTable
 from pipelines.ingest.errors import FileRefused
 from pipelines.ingest.native import Check, Column
 from pipelines.ingest.native_csv import UNSAVED, CsvFile, TableSpec, path_or_bytes, read_table
@@ -27,26 +26,28 @@ from pipelines.ingest.text_files import head_text
 
 SOURCE = "surveys"
 TABLE = "survey_responses"
-SCHEMA = pa.schema(
-    [
-        ("respondent_id", pa.string()),
-        ("collector_id", pa.string()),
-        ("started_at", pa.timestamp("us")),
-        ("ended_at", pa.timestamp("us")),
-        ("ip_address", pa.string()),
-        ("email", pa.string()),
-        ("first_name", pa.string()),
-        ("last_name", pa.string()),
-        ("custom_data", pa.string()),
-        ("nps_question", pa.string()),
-        ("nps_score", pa.int64()),
-        ("csat_question", pa.string()),
-        ("csat_answer", pa.string()),
-        ("csat_score", pa.int64()),
-        ("_row_number", pa.int64()),
-    ]
+RAW_TABLE = RawTable(
+    TABLE,
+    (
+        RawColumn("respondent_id", "str", nullable=False),
+        RawColumn("collector_id", "str"),
+        RawColumn("started_at", "timestamp"),
+        RawColumn("ended_at", "timestamp"),
+        RawColumn("ip_address", "str", pii="ip"),
+        RawColumn("email", "str", pii="email"),
+        RawColumn("first_name", "str", pii="name"),
+        RawColumn("last_name", "str", pii="name"),
+        RawColumn("custom_data", "str"),
+        RawColumn("nps_question", "str"),
+        RawColumn("nps_score", "int", rules=(Between(0, 10, "NPS answer is a whole number 0-10"),)),
+        RawColumn("csat_question", "str"),
+        RawColumn("csat_answer", "str"),
+        RawColumn("csat_score", "int", rules=(Between(1, 5, "CSAT answer between 1 and 5"),)),
+    ),
+    unique=("respondent_id",),
 )
-PII = {TABLE: {"ip_address": "ip", "email": "email", "first_name": "name", "last_name": "name"}}
+SCHEMA = RAW_TABLE.arrow_schema
+PII = {TABLE: RAW_TABLE.pii}
 METADATA = {
     "respondent id": "respondent_id",
     "collector id": "collector_id",
@@ -186,13 +187,28 @@ def _columns_and_checks(
         f"else {label_score} end"
     )
     example = dt.datetime(2026, 9, 2, 14, 51, 35).strftime(options.date_format)
+    respondent_label = (
+        header[metadata["respondent_id"]] if "respondent_id" in metadata else "Respondent ID"
+    )
+    nps_score = f"try_cast(nullif({raw(nps)}, '') as bigint)"
+    csat_value = f"case when {raw(csat)} <> '' then {csat_score} end"
+    declared = DeclaredChecks(
+        RAW_TABLE,
+        {
+            "respondent_id": Cell(f"nullif({respondent}, '')", respondent_label, respondent),
+            # As a double: a number too large for an integer still breaks the range.
+            "nps_score": Cell(f"try_cast(nullif({raw(nps)}, '') as double)", header[nps], raw(nps)),
+            "csat_score": Cell(csat_value, header[csat], raw(csat)),
+        },
+    )
     checks = [
         Check(
             f"not regexp_matches({respondent}, '^\\d+$')",
-            header[metadata["respondent_id"]] if "respondent_id" in metadata else "Respondent ID",
+            respondent_label,
             "a whole number (an Excel re-save may have turned it into scientific notation)",
             respondent,
-        )
+        ),
+        *declared.presence("respondent_id"),
     ]
     times = {}
     for column in ("started_at", "ended_at"):
@@ -218,27 +234,23 @@ def _columns_and_checks(
             )
     checks += [
         Check(
-            f"{raw(nps)} <> '' and not coalesce(regexp_matches({raw(nps)}, '^\\d+$') "
-            f"and try_cast({raw(nps)} as bigint) between 0 and 10, false)",
+            f"{raw(nps)} <> '' and not regexp_matches({raw(nps)}, '^\\d+$')",
             header[nps],
             "NPS answer is a whole number 0-10",
             raw(nps),
         ),
+        *declared.rules("nps_score"),
         Check(
             f"{raw(csat)} <> '' and ({csat_score}) is null",
             header[csat],
             "a CSAT answer 1-5 or a label configured in surveys.csat_labels",
             raw(csat),
         ),
-        Check(
-            f"{raw(csat)} <> '' and ({csat_score}) not between 1 and 5",
-            header[csat],
-            "CSAT answer between 1 and 5",
-            raw(csat),
-        ),
+        *declared.rules("csat_score"),
+        *declared.rest(),
         Check(
             "_respondent_seen > 1",
-            header[metadata["respondent_id"]] if "respondent_id" in metadata else "Respondent ID",
+            respondent_label,
             "unique in the file (an earlier row has the same respondent)",
             respondent,
         ),
@@ -258,9 +270,9 @@ def _columns_and_checks(
         Column("started_at", "timestamp", times["started_at"]),
         Column("ended_at", "timestamp", times["ended_at"]),
         Column("nps_question", "varchar", v.quote(header[nps])),
-        Column("nps_score", "bigint", f"try_cast(nullif({raw(nps)}, '') as bigint)"),
+        Column("nps_score", "bigint", nps_score),
         Column("csat_question", "varchar", v.quote(header[csat])),
         Column("csat_answer", "varchar", f"nullif({raw(csat)}, '')"),
-        Column("csat_score", "bigint", f"case when {raw(csat)} <> '' then {csat_score} end"),
+        Column("csat_score", "bigint", csat_value),
     ]
     return columns, checks, windows

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pyarrow as pa
-
 from pipelines.ingest import sql_values as v
+from pipelines.ingest.columns import AtLeast, Cell, DeclaredChecks, OneOf, RawColumn, RawTable
 from pipelines.ingest.errors import FileRefused
 from pipelines.ingest.native import Check, Column
 from pipelines.ingest.native_csv import (
@@ -32,30 +31,42 @@ SOURCE = "support_tickets"
 TABLE = "support_tickets"
 STATUSES = {"new", "open", "pending", "hold", "on-hold", "solved", "closed"}
 SATISFACTION = {"not offered", "offered", "good", "bad", "unoffered"}
-SCHEMA = pa.schema(
-    [
-        ("ticket_id", pa.int64()),
-        ("requester_name", pa.string()),
-        ("requester_email", pa.string()),
-        ("group_name", pa.string()),
-        ("subject", pa.string()),
-        ("status", pa.string()),
-        ("priority", pa.string()),
-        ("via", pa.string()),
-        ("ticket_type", pa.string()),
-        ("created_at", pa.timestamp("us")),
-        ("created_at_utc", pa.timestamp("us")),
-        ("updated_at", pa.timestamp("us")),
-        ("solved_at", pa.timestamp("us")),
-        ("satisfaction_score", pa.string()),
-        ("replies", pa.int64()),
-        ("first_reply_minutes", pa.float64()),
-        ("first_reply_minutes_business", pa.float64()),
-        ("full_resolution_minutes", pa.float64()),
-        ("_row_number", pa.int64()),
-    ]
+_STATUS_TEXT = "one of New, Open, Pending, On-hold, Solved, Closed"
+_MINUTES = (AtLeast(0),)
+RAW_TABLE = RawTable(
+    TABLE,
+    (
+        RawColumn(
+            "ticket_id", "int", nullable=False, rules=(AtLeast(1),), missing="ticket id is present"
+        ),
+        RawColumn("requester_name", "str", pii="name"),
+        RawColumn("requester_email", "str", pii="email"),
+        RawColumn("group_name", "str"),
+        RawColumn("subject", "str"),
+        RawColumn(
+            "status", "str", nullable=False, rules=(OneOf(tuple(sorted(STATUSES)), _STATUS_TEXT),)
+        ),
+        RawColumn("priority", "str"),
+        RawColumn("via", "str"),
+        RawColumn("ticket_type", "str"),
+        RawColumn("created_at", "timestamp", nullable=False, missing="creation time is present"),
+        RawColumn("created_at_utc", "timestamp"),
+        RawColumn("updated_at", "timestamp"),
+        RawColumn("solved_at", "timestamp"),
+        RawColumn(
+            "satisfaction_score",
+            "str",
+            rules=(OneOf(tuple(sorted(SATISFACTION)), "one of Not Offered, Offered, Good, Bad"),),
+        ),
+        RawColumn("replies", "int", rules=_MINUTES),
+        RawColumn("first_reply_minutes", "float", rules=_MINUTES),
+        RawColumn("first_reply_minutes_business", "float", rules=_MINUTES),
+        RawColumn("full_resolution_minutes", "float", rules=_MINUTES),
+    ),
+    unique=("ticket_id",),
 )
-PII = {TABLE: {"requester_name": "name", "requester_email": "email"}}
+SCHEMA = RAW_TABLE.arrow_schema
+PII = {TABLE: RAW_TABLE.pii}
 # The columns of the export as the tool writes it; any other column is new (schema drift).
 EXPORT_HEADER = (
     "Id",
@@ -232,18 +243,24 @@ def _columns_and_checks(
         "a plain number (Excel turned it into scientific notation; the digits are lost, export "
         "again)"
     )
+    satisfaction = f"lower({raw('Satisfaction Score')})"
+    cells = {
+        "ticket_id": Cell("_id", "Id", raw("Id")),
+        "status": Cell("_status", "Status", "_status"),
+        "created_at": Cell("_created_at_naive", "Created at", raw("Created at")),
+        "satisfaction_score": Cell(
+            f"nullif({satisfaction}, '')", "Satisfaction Score", raw("Satisfaction Score")
+        ),
+        **{name: Cell(f"_{name}", column, raw(column)) for name, (column, _) in _NUMBERS.items()},
+    }
+    declared = DeclaredChecks(RAW_TABLE, cells)
     checks = [
         Check(v.is_scientific(cell("Id")), "Id", scientific, raw("Id")),
         Check(f"not {v.is_number_or_empty(cell('Id'), '.')}", "Id", "is a whole number", raw("Id")),
-        Check("_id is null", "Id", "ticket id is present", "''"),
-        Check("_id < 0", "Id", "Id >= 0", raw("Id")),
+        *declared.presence("ticket_id"),
+        *declared.rules("ticket_id"),
         Check("_id <> floor(_id)", "Id", "is a whole number", raw("Id")),
-        Check(
-            f"_status not in ({', '.join(v.quote(s) for s in sorted(STATUSES))})",
-            "Status",
-            "one of New, Open, Pending, On-hold, Solved, Closed",
-            "_status",
-        ),
+        *declared.of("status"),
     ]
     for name, column in _TIMES.items():
         checks += [
@@ -262,7 +279,7 @@ def _columns_and_checks(
             ),
         ]
         if name == "created_at":
-            checks.append(Check(f"{raw(column)} = ''", column, "creation time is present", "''"))
+            checks += declared.presence("created_at")
             checks.append(
                 Check(  # exports never hold the future (a day's tolerance for time zones)
                     f"cast({v.in_zone('_created_at_instant', reporting_timezone)} as date) "
@@ -272,16 +289,7 @@ def _columns_and_checks(
                     raw(column),
                 )
             )
-    satisfaction = f"lower({raw('Satisfaction Score')})"
-    checks.append(
-        Check(
-            f"{satisfaction} <> '' and {satisfaction} not in "
-            f"({', '.join(v.quote(s) for s in sorted(SATISFACTION))})",
-            "Satisfaction Score",
-            "one of Not Offered, Offered, Good, Bad",
-            raw("Satisfaction Score"),
-        )
-    )
+    checks += declared.of("satisfaction_score")
     for name, (column, whole) in _NUMBERS.items():
         checks.append(
             Check(
@@ -299,11 +307,12 @@ def _columns_and_checks(
                 raw(column),
             )
         )
-        checks.append(Check(f"_{name} < 0", column, f"{column} >= 0", raw(column)))
+        checks += declared.of(name)
         if whole:
             checks.append(
                 Check(f"_{name} <> floor(_{name})", column, "is a whole number", raw(column))
             )
+    checks += declared.rest()
     checks.append(
         Check(
             "_id_seen > 1",
