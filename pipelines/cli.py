@@ -1,4 +1,4 @@
-"""The `kpi-warehouse` command: lint, generate, run, scorecard and demo-data."""
+"""The `kpi-warehouse` command: lint, generate, run, scorecard, validate and demo-data."""
 
 from __future__ import annotations
 
@@ -278,6 +278,43 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pipelines.kpis.loader import load_portfolio
+    from pipelines.validation.output import exit_code, validation_json, validation_text
+    from pipelines.validation.warehouse import validate_portfolio, warehouse_as_of
+
+    settings = Settings.from_env()
+    portfolio = load_portfolio(settings.definitions_dir)
+    if args.kpi and not all(portfolio.kpi(kpi_id) for kpi_id in args.kpi):
+        unknown = [kpi_id for kpi_id in args.kpi if not portfolio.kpi(kpi_id)]
+        err.print(f"[red]unknown KPI(s): {', '.join(unknown)}[/red]")
+        return 2
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError:
+        err.print(f"[red]--as-of: {args.as_of!r} is not a date (YYYY-MM-DD)[/red]")
+        return 2
+    try:
+        with settings.built_tables() as con:
+            as_of = as_of or warehouse_as_of(con) or dt.date.today()
+            results = validate_portfolio(
+                con,
+                portfolio,
+                raw_dir=settings.raw_dir,
+                as_of=as_of,
+                recent_periods=args.periods,
+                kpi_ids=args.kpi,
+            )
+    except FileNotFoundError as exc:
+        err.print(f"[red]{exc}[/red]")
+        return 2
+    if args.format == "json":
+        print(validation_json(results, as_of))
+    else:
+        console.print(validation_text(results, as_of), highlight=False)
+    return exit_code(results, strict=args.strict)
+
+
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from pipelines.demo.landing import write_demo_landing
 
@@ -332,6 +369,24 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="write a self-contained HTML report")
     report.add_argument("--out", default="report.html")
     report.set_defaults(func=cmd_report)
+
+    validate = commands.add_parser(
+        "validate", help="is each KPI measurable and achievable in practice, and on pace?"
+    )
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.add_argument("--kpi", action="append", help="only this KPI (repeatable)")
+    validate.add_argument(
+        "--strict", action="store_true", help="also exit 1 on warnings and unknown achievability"
+    )
+    validate.add_argument(
+        "--as-of", help="judge as of this day (default: the as-of day of the built warehouse)"
+    )
+    validate.add_argument(
+        "--periods",
+        type=int,
+        help="recent periods that must be complete (default: 6 weekly/monthly, 4 quarterly)",
+    )
+    validate.set_defaults(func=cmd_validate)
 
     demo = commands.add_parser("demo-data", help="write a deterministic demo landing folder")
     demo.add_argument("--out", default=str(Settings.from_env().landing_dir))

@@ -80,6 +80,8 @@ def assess_achievability(
     unit_name = unit.value if unit else None
 
     def fmt(value: float) -> str:
+        if unit_name in (None, "count", "minutes") and abs(value - round(value)) > 1e-9:
+            return f"{value:,.2f}"  # a fractional change of a count keeps its decimals
         return format_value(value, unit_name)
 
     if target is None:
