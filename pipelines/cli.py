@@ -241,6 +241,20 @@ def run_summary(result) -> Table:
     return table
 
 
+def _validation(con, settings: Settings) -> dict | None:
+    """Each KPI's validation verdicts for the scorecard and report (None, said, if they fail)."""
+    from pipelines.kpis.loader import load_portfolio
+    from pipelines.validation.warehouse import validate_portfolio
+
+    try:
+        portfolio = load_portfolio(settings.definitions_dir)
+        results = validate_portfolio(con, portfolio, raw_dir=settings.raw_dir)
+    except Exception as exc:  # the scorecard and report still show without the validation
+        err.print(f"[yellow]validation not shown: {type(exc).__name__}: {exc}[/yellow]")
+        return None
+    return {result.kpi_id: result for result in results}
+
+
 def cmd_scorecard(args: argparse.Namespace) -> int:
     from pipelines.report.scorecard import (
         scorecard_csv,
@@ -248,10 +262,15 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
         scorecard_rows,
         scorecard_table,
     )
+    from pipelines.validation.output import with_validation
 
+    settings = Settings.from_env()
     try:
-        with Settings.from_env().built_tables() as con:
+        with settings.built_tables() as con:
             rows = scorecard_rows(con)
+            validation = _validation(con, settings)
+            if validation is not None:
+                rows = with_validation(rows, validation)
     except FileNotFoundError as exc:
         err.print(f"[red]{exc}[/red]")
         return 2
@@ -267,9 +286,11 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from pipelines.report.html_report import report_data, write_report
 
+    settings = Settings.from_env()
     try:
-        with Settings.from_env().built_tables() as con:
+        with settings.built_tables() as con:
             data = report_data(con)
+            data["validation"] = _validation(con, settings)
     except FileNotFoundError as exc:
         err.print(f"[red]{exc}[/red]")
         return 2
@@ -304,6 +325,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 as_of=as_of,
                 recent_periods=args.periods,
                 kpi_ids=args.kpi,
+                min_history=args.min_history,
             )
     except FileNotFoundError as exc:
         err.print(f"[red]{exc}[/red]")
@@ -385,6 +407,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--periods",
         type=int,
         help="recent periods that must be complete (default: 6 weekly/monthly, 4 quarterly)",
+    )
+    validate.add_argument(
+        "--min-history",
+        type=int,
+        help="complete periods needed before a target is judged (default: as --periods)",
     )
     validate.set_defaults(func=cmd_validate)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
+from pipelines.report.scorecard import format_value
 from pipelines.validation.verdicts import Achievability, KpiValidation
 
 VERDICT_STYLE = {
@@ -55,3 +57,45 @@ def validation_text(results: list[KpiValidation], as_of: dt.date) -> str:
         f"{len(results) - passed} to look at."
     )
     return "\n".join(lines)
+
+
+PER = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter"}
+
+
+def pace_text(result: KpiValidation, unit: str | None, frequency: str | None = None) -> str:
+    """`on pace`, `reached`, `unknown` or `behind`, with the level per period still needed."""
+    achievability = result.achievability
+    pace = achievability.pace.value.replace("_", " ")
+    needed, level = achievability.needed_change_per_period, achievability.needed_next_level
+    if needed is None or level is None or achievability.pace.value == "reached":
+        return pace
+    per = PER.get(frequency or "", "period")
+    sign = "+" if needed >= 0 else "-"
+    return (
+        f"{pace}: needs {format_value(level, unit)} next {per} "
+        f"({sign}{format_value(abs(needed), unit)} a {per})"
+    )
+
+
+def with_validation(
+    rows: list[dict[str, Any]], results: dict[str, KpiValidation]
+) -> list[dict[str, Any]]:
+    """Scorecard rows with each KPI's pace, the level it needs next period and its verdicts."""
+    out = []
+    for row in rows:
+        result = results.get(row["kpi_id"])
+        if result is None:
+            out.append({**row, "pace": None, "needed_next_level": None})
+            continue
+        achievability = result.achievability
+        out.append(
+            {
+                **row,
+                "pace": achievability.pace.value,
+                "needed_next_level": achievability.needed_next_level,
+                "needed_change_per_period": achievability.needed_change_per_period,
+                "pace_text": pace_text(result, row.get("unit"), row.get("frequency")),
+                "validation": result.as_json(),
+            }
+        )
+    return out

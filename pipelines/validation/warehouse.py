@@ -92,6 +92,7 @@ def validate_portfolio(
     recent_periods: int | None = None,
     min_complete_share: float = MIN_COMPLETE_SHARE,
     kpi_ids: list[str] | None = None,
+    min_history: int | None = None,
 ) -> list[KpiValidation]:
     """The verdicts of every KPI (or of `kpi_ids`), in the portfolio's order."""
     as_of = as_of or warehouse_as_of(con) or dt.date.today()
@@ -154,6 +155,7 @@ def validate_portfolio(
             frequency=kpi.frequency,
             unit=kpi.unit,
             bounds=value_bounds(kpi.unit, computation.type, getattr(computation, "scale", 1.0)),
+            min_history=min_history,
         )
         warning = review_warning(kpi)
         results.append(
