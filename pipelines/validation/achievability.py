@@ -62,6 +62,19 @@ def value_bounds(
     return (0.0, None)
 
 
+def figure_text(value: float, unit: str | None) -> str:
+    """A figure in a reason: as the scorecard shows it, but small changes keep their digits
+    (+6.55 conversions a week, +0.03 % conversion rate, +0.004 ROAS)."""
+    small = value != 0 and abs(value) < 100 and abs(value - round(value)) > 1e-9
+    if unit in (None, "count", "minutes") and small:
+        return f"{value:,.2f}"
+    if unit == "percent" and 0 < abs(value) < 1:
+        return f"{value:.2f}%"
+    if unit in (None, "ratio", "score") and 0 < abs(value) < 0.1:
+        return f"{value:.3f}"
+    return format_value(value, unit)
+
+
 def assess_achievability(
     history: Sequence[tuple[dt.date, float]],
     *,
@@ -80,9 +93,7 @@ def assess_achievability(
     unit_name = unit.value if unit else None
 
     def fmt(value: float) -> str:
-        if unit_name in (None, "count", "minutes") and abs(value - round(value)) > 1e-9:
-            return f"{value:,.2f}"  # a fractional change of a count keeps its decimals
-        return format_value(value, unit_name)
+        return figure_text(value, unit_name)
 
     if target is None:
         return AchievabilityVerdict(Achievability.unknown, ["no target is set"])
@@ -94,8 +105,8 @@ def assess_achievability(
         return AchievabilityVerdict(
             Achievability.unknown,
             [
-                f"only {n} complete {frequency.value} period(s) with a value; {more} more are "
-                f"needed before the target can be judged"
+                f"only {n} complete {frequency.value} period(s) with a value; {more} more "
+                f"{'is' if more == 1 else 'are'} needed before the target can be judged"
             ],
             figures={"periods": n, "periods_needed": more},
         )

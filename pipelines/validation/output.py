@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from pipelines.report.scorecard import format_value
+from pipelines.validation.achievability import figure_text
 from pipelines.validation.verdicts import Achievability, KpiValidation
 
 VERDICT_STYLE = {
@@ -72,8 +72,8 @@ def pace_text(result: KpiValidation, unit: str | None, frequency: str | None = N
     per = PER.get(frequency or "", "period")
     sign = "+" if needed >= 0 else "-"
     return (
-        f"{pace}: needs {format_value(level, unit)} next {per} "
-        f"({sign}{format_value(abs(needed), unit)} a {per})"
+        f"{pace}: needs {figure_text(level, unit)} next {per} "
+        f"({sign}{figure_text(abs(needed), unit)} a {per})"
     )
 
 
