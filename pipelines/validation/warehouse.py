@@ -18,7 +18,7 @@ from pipelines.validation.measurability import (
     PeriodValue,
     assess_measurability,
 )
-from pipelines.validation.periods import period_start
+from pipelines.validation.periods import next_start, period_start
 from pipelines.validation.sources import source_label, source_raw_tables
 from pipelines.validation.verdicts import KpiValidation
 
@@ -142,7 +142,9 @@ def validate_portfolio(
         history = [
             (p.period_start, p.value)
             for p in periods.get(kpi.id, [])
-            if p.is_complete and p.value is not None and p.period_start < as_of
+            if p.is_complete
+            and p.value is not None
+            and next_start(p.period_start, kpi.frequency) <= as_of  # ended by the as-of day
         ]
         computation = kpi.computation
         achievability = assess_achievability(

@@ -110,3 +110,12 @@ def test_sources_growth_kpis_and_refused_files(tmp_path):
     assert (
         results["cs_replied_within_24h"].reasons[0] == "no Zendesk ticket exports have been loaded"
     )
+
+
+def test_an_earlier_as_of_day_judges_only_the_periods_ended_by_then(tmp_path):
+    roas = _validate(tmp_path, held=False, as_of=dt.date(2026, 8, 3))["sea_roas"]
+    # weeks of 06-01 .. 07-27 ended by 08-03: 9 values, the latest 5.0 + 0.8
+    assert roas.achievability.figures["periods"] == 9
+    assert roas.achievability.figures["latest"] == 5.8
+    assert roas.achievability.pace.value != "reached"  # 5.8 is short of the target 6.0
+    assert roas.measurability.verdict.value == "measurable"
