@@ -124,7 +124,7 @@ def validate_portfolio(
             else [
                 Delivery(d["first"], d["last"], int(d["rows"] or 0))
                 for d in deliveries
-                if d["raw_tables"] & source_tables
+                if d["raw_tables"] & source_tables and (d["last"] is None or d["last"] <= as_of)
             ]
         )
         reason, since = held.get(kpi.id, (None, None))

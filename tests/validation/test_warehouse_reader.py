@@ -119,3 +119,5 @@ def test_an_earlier_as_of_day_judges_only_the_periods_ended_by_then(tmp_path):
     assert roas.achievability.figures["latest"] == 5.8
     assert roas.achievability.pace.value != "reached"  # 5.8 is short of the target 6.0
     assert roas.measurability.verdict.value == "measurable"
+    # only files whose newest day is on or before 08-03 count: 06-07 .. 08-02, 9 of 14 rows
+    assert roas.measurability.figures["rows_delivered"] == 9 * 14
