@@ -1,4 +1,4 @@
-"""The `kpi-warehouse` command: lint, generate, run, scorecard and demo-data."""
+"""The `kpi-warehouse` command: lint, generate, run, scorecard, validate and demo-data."""
 
 from __future__ import annotations
 
@@ -335,6 +335,20 @@ def run_summary(result) -> Table:
     return table
 
 
+def _validation(con, settings: Settings) -> dict | None:
+    """Each KPI's validation verdicts for the scorecard and report (None, said, if they fail)."""
+    from pipelines.kpis.loader import load_portfolio
+    from pipelines.validation.warehouse import validate_portfolio
+
+    try:
+        portfolio = load_portfolio(settings.definitions_dir)
+        results = validate_portfolio(con, portfolio, raw_dir=settings.raw_dir)
+    except Exception as exc:  # the scorecard and report still show without the validation
+        err.print(f"[yellow]validation not shown: {type(exc).__name__}: {exc}[/yellow]")
+        return None
+    return {result.kpi_id: result for result in results}
+
+
 def cmd_scorecard(args: argparse.Namespace) -> int:
     from pipelines.report.scorecard import (
         scorecard_csv,
@@ -342,10 +356,15 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
         scorecard_rows,
         scorecard_table,
     )
+    from pipelines.validation.output import with_validation
 
+    settings = Settings.from_env()
     try:
-        with Settings.from_env().built_tables() as con:
+        with settings.built_tables() as con:
             rows = scorecard_rows(con)
+            validation = _validation(con, settings)
+            if validation is not None:
+                rows = with_validation(rows, validation)
     except FileNotFoundError as exc:
         err.print(f"[red]{exc}[/red]")
         return 2
@@ -361,15 +380,55 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from pipelines.report.html_report import report_data, write_report
 
+    settings = Settings.from_env()
     try:
-        with Settings.from_env().built_tables() as con:
+        with settings.built_tables() as con:
             data = report_data(con)
+            data["validation"] = _validation(con, settings)
     except FileNotFoundError as exc:
         err.print(f"[red]{exc}[/red]")
         return 2
     out = write_report(data, Path(args.out))
     console.print(f"report written to {out}")
     return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pipelines.kpis.loader import load_portfolio
+    from pipelines.validation.output import exit_code, validation_json, validation_text
+    from pipelines.validation.warehouse import validate_portfolio, warehouse_as_of
+
+    settings = Settings.from_env()
+    portfolio = load_portfolio(settings.definitions_dir)
+    if args.kpi and not all(portfolio.kpi(kpi_id) for kpi_id in args.kpi):
+        unknown = [kpi_id for kpi_id in args.kpi if not portfolio.kpi(kpi_id)]
+        err.print(f"[red]unknown KPI(s): {', '.join(unknown)}[/red]")
+        return 2
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError:
+        err.print(f"[red]--as-of: {args.as_of!r} is not a date (YYYY-MM-DD)[/red]")
+        return 2
+    try:
+        with settings.built_tables() as con:
+            as_of = as_of or warehouse_as_of(con) or dt.date.today()
+            results = validate_portfolio(
+                con,
+                portfolio,
+                raw_dir=settings.raw_dir,
+                as_of=as_of,
+                recent_periods=args.periods,
+                kpi_ids=args.kpi,
+                min_history=args.min_history,
+            )
+    except FileNotFoundError as exc:
+        err.print(f"[red]{exc}[/red]")
+        return 2
+    if args.format == "json":
+        print(validation_json(results, as_of))
+    else:
+        console.print(validation_text(results, as_of), highlight=False)
+    return exit_code(results, strict=args.strict)
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
@@ -437,6 +496,29 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="write a self-contained HTML report")
     report.add_argument("--out", default="report.html")
     report.set_defaults(func=cmd_report)
+
+    validate = commands.add_parser(
+        "validate", help="is each KPI measurable and achievable in practice, and on pace?"
+    )
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.add_argument("--kpi", action="append", help="only this KPI (repeatable)")
+    validate.add_argument(
+        "--strict", action="store_true", help="also exit 1 on warnings and unknown achievability"
+    )
+    validate.add_argument(
+        "--as-of", help="judge as of this day (default: the as-of day of the built warehouse)"
+    )
+    validate.add_argument(
+        "--periods",
+        type=int,
+        help="recent periods that must be complete (default: 6 weekly/monthly, 4 quarterly)",
+    )
+    validate.add_argument(
+        "--min-history",
+        type=int,
+        help="complete periods needed before a target is judged (default: as --periods)",
+    )
+    validate.set_defaults(func=cmd_validate)
 
     demo = commands.add_parser("demo-data", help="write a deterministic demo landing folder")
     demo.add_argument("--out", default=str(Settings.from_env().landing_dir))

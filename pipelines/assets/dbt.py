@@ -5,7 +5,7 @@ import datetime as dt
 import json
 import logging
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from pipelines.kpis.models import Frequency
 from pipelines.kpis.schedule_plan import freshness_window, schedule_text
 from pipelines.publish.writer_lock import writer_lock
 from pipelines.resources import DUCKDB_WRITER_POOL, WarehouseResource
+from pipelines.validation.asset_metadata import validation_for_assets
 
 log = logging.getLogger(__name__)
 
@@ -102,14 +103,18 @@ def _table_of(event: Any) -> tuple[str, str] | None:
 
 
 def with_warehouse_metadata(
-    events: list[Any], reader: contextlib.AbstractContextManager[duckdb.DuckDBPyConnection] | None
+    events: list[Any],
+    reader: contextlib.AbstractContextManager[duckdb.DuckDBPyConnection] | None,
+    validation: Callable[[duckdb.DuckDBPyConnection], dict[str, dict[str, Any]]] | None = None,
 ) -> Iterator[Any]:
     """Add row counts to every table built, and the latest complete value, target and status to
-    every KPI, read from the built tables once dbt has released them."""
+    every KPI with its validation verdicts, read from the built tables once dbt has released
+    them."""
     if reader is None:
         yield from events
         return
     with reader as con:
+        verdicts = validation(con) if validation else {}
         tables = {
             (schema, name)
             for schema, name in con.execute(
@@ -150,6 +155,7 @@ def with_warehouse_metadata(
                             "kpi/latest_status": status or "no_data",
                         }
                     )
+                metadata.update(verdicts.get(name.removeprefix("kpi_"), verdicts.get("*", {})))
             yield event.with_metadata({**(event.metadata or {}), **metadata})
 
 
@@ -217,7 +223,8 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
             if selection.exclude:
                 args += ["--exclude", " ".join(selection.exclude)]
             events = list(dbt.cli(args, context=context).stream())
-            yield from with_warehouse_metadata(events, warehouse.built_tables_reader())
+            validation = validation_for_assets(Path(warehouse.definitions_dir), warehouse.raw)
+            yield from with_warehouse_metadata(events, warehouse.built_tables_reader(), validation)
             yield from held
             if set(context.selected_asset_keys) == set(context.assets_def.keys):
                 record(state_dir, inputs)

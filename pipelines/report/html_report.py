@@ -15,6 +15,11 @@ from typing import Any
 import duckdb
 
 from pipelines.report.scorecard import STATUS_STYLE, format_value
+from pipelines.report.validation_view import (
+    VALIDATION_CSS,
+    VALIDATION_LEGEND,
+    validation_parts,
+)
 
 STATUS_COLOURS = {
     "on_track": "#1a7f37",
@@ -146,6 +151,7 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
         kpis_by_csf[kpi["csf_id"]].append(kpi)
     as_of = data["about"][0]["as_of"] if data["about"] else None
     esc = html.escape
+    validation = data.get("validation")  # kpi id -> KpiValidation, when computed
 
     body = [
         "<h1>KPI report</h1>",
@@ -180,6 +186,7 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
                     f"{' (' + esc(n['author']) + ')' if n['author'] else ''}</p>"
                     for n in notes.get(kpi["kpi_id"], [])
                 )
+                checks, chart = validation_parts(validation, kpi, points, STATUS_COLOURS)
                 body.append(
                     f'<div class="kpi" id="kpi-{esc(kpi["kpi_id"])}"><div>'
                     f"<strong>{esc(kpi['kpi_name'])}</strong> "
@@ -188,14 +195,16 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
                     f'<p class="meta">Target {format_value(kpi["target"], kpi["unit"])} by '
                     f"{kpi['deadline']} · {esc(kpi['frequency'])} · "
                     f"owner {esc(kpi['owner'] or '')}</p>"
-                    f"<p>{esc(kpi['description'] or '')}</p>{kpi_notes}</div>"
-                    f"{trend_chart(points.get(kpi['kpi_id'], []), kpi['unit'])}</div>"
+                    f"<p>{esc(kpi['description'] or '')}</p>{kpi_notes}{checks}</div>"
+                    f"{chart or trend_chart(points.get(kpi['kpi_id'], []), kpi['unit'])}</div>"
                 )
     legend = " ".join(_badge(status) for status in STATUS_STYLE if status != "held")
     body.append(f'<p class="meta">Status: {legend}. Dashed line: target.</p>')
+    if validation is not None:
+        body.append(f'<p class="meta">{VALIDATION_LEGEND}</p>')
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>KPI report</title>'
-        f"<style>{CSS}</style></head><body>{''.join(body)}</body></html>"
+        f"<style>{CSS}{VALIDATION_CSS}</style></head><body>{''.join(body)}</body></html>"
     )
 
 

@@ -41,6 +41,8 @@ COLUMNS = [
     "held_reason",
     "held_since",
 ]
+# Added by `with_validation` (pipelines/validation/output.py) when the validation ran.
+PACE_COLUMNS = ["pace", "needed_next_level", "needed_change_per_period"]
 
 
 def read_scorecard(warehouse_path: Path) -> list[dict[str, Any]]:
@@ -97,13 +99,17 @@ def _change(row: dict[str, Any]) -> str:
 def scorecard_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="KPI scorecard", show_lines=False, header_style="bold")
     widths = {"KPI": 34, "Goal": 18, "Period": 24, "Status": 9}
+    paced = any("pace_text" in row for row in rows)
     for column in ("KPI", "Goal", "Period", "Value", "Target", "Status", "Change", "Owner", "Note"):
         table.add_column(column, overflow="fold", min_width=widths.get(column))
+        if column == "Status" and paced:
+            table.add_column("Pace", overflow="fold")
     for row in rows:
         status = row["status"] or "no_data"
         status_text = f"[{STATUS_STYLE.get(status, '')}]{status.replace('_', ' ')}[/]"
         if row.get("held_reason"):  # why instead of a status: the value is the last good one
             status_text = f"[{STATUS_STYLE['held']}]{row['held_reason']}[/]"
+        pace = [row.get("pace_text") or "-"] if paced else []
         table.add_row(
             f"{row['kpi_name']}\n[dim]{row['kpi_id']} · {row['frequency']}[/dim]",
             row["goal_id"] or "",
@@ -111,6 +117,7 @@ def scorecard_table(rows: list[dict[str, Any]]) -> Table:
             format_value(row["value"], row["unit"]),
             format_value(row["target"], row["unit"]),
             status_text,
+            *pace,
             _change(row),
             row["owner"] or "",
             (
@@ -134,7 +141,10 @@ def scorecard_json(rows: list[dict[str, Any]]) -> str:
 
 def scorecard_csv(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    paced = [column for column in PACE_COLUMNS if rows and column in rows[0]]
+    writer = csv.DictWriter(
+        buffer, fieldnames=COLUMNS + paced, lineterminator="\n", extrasaction="ignore"
+    )
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _plain(v) for k, v in row.items()})
