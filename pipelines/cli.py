@@ -1,4 +1,4 @@
-"""The `kpi-warehouse` command: lint, generate, run, scorecard and demo-data."""
+"""The `kpi-warehouse` command: lint, generate, run, scorecard, report, digest and demo-data."""
 
 from __future__ import annotations
 
@@ -278,6 +278,46 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    from pipelines.notify.dispatch import notify
+    from pipelines.notify.smtp import SmtpSettingsError
+
+    if not args.send and not args.out:
+        err.print("[red]give --send to deliver the digests or --out DIR for a dry run[/red]")
+        return 2
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError:
+        err.print(f"[red]--as-of {args.as_of!r}: expected a date (YYYY-MM-DD)[/red]")
+        return 2
+    try:
+        result = notify(
+            Settings.from_env(),
+            send=args.send,
+            out_dir=Path(args.out) if args.out else None,
+            as_of_day=as_of,
+        )
+    except FileNotFoundError as exc:
+        err.print(f"[red]{exc}[/red]")
+        return 2
+    except SmtpSettingsError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        return 2
+    for alert in result.alerts:
+        console.print(f"alert: {alert.kpi_id} {alert.kind} ({alert.period_start})")
+    for recipient, channel, kpi_ids in result.delivered:
+        console.print(f"sent to {recipient} by {channel}: {', '.join(kpi_ids)}", highlight=False)
+    for path in result.written:
+        console.print(f"written: {path}", highlight=False)
+    for reason in result.skipped:
+        console.print(f"[yellow]skipped: {reason}[/yellow]", highlight=False)
+    for reason in result.failed:
+        err.print(f"[red]failed: {reason}[/red]", highlight=False)
+    if not (result.delivered or result.written or result.skipped or result.failed):
+        console.print("no digest is due: every completed period was sent already")
+    return 1 if result.failed else 0
+
+
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from pipelines.demo.landing import write_demo_landing
 
@@ -332,6 +372,18 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="write a self-contained HTML report")
     report.add_argument("--out", default="report.html")
     report.set_defaults(func=cmd_report)
+
+    digest = commands.add_parser(
+        "digest", help="owner and team digests and alerts (people.yml; SMTP or webhooks)"
+    )
+    digest.add_argument("--send", action="store_true", help="deliver by SMTP and webhooks")
+    digest.add_argument("--out", metavar="DIR", help="write the messages as .eml files instead")
+    digest.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="judge review periods as of this day (default: the warehouse's as-of time)",
+    )
+    digest.set_defaults(func=cmd_digest)
 
     demo = commands.add_parser("demo-data", help="write a deterministic demo landing folder")
     demo.add_argument("--out", default=str(Settings.from_env().landing_dir))

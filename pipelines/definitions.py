@@ -12,7 +12,7 @@ from pipelines.engines import Engine
 from pipelines.kpis.loader import load_portfolio
 from pipelines.resources import build_resources
 from pipelines.schedules import KPI_SCHEDULE_NAME, build_ingestion_schedule, build_kpi_schedule
-from pipelines.sensors import build_landing_sensor, run_failure_alert
+from pipelines.sensors import build_landing_sensor, kpi_digest_sensor, run_failure_alert
 from pipelines.settings import Settings
 
 
@@ -44,7 +44,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         asset_checks=ingestion_checks,
         jobs=[job, ingestion_job],
         schedules=[schedule, ingestion_schedule],
-        sensors=[build_landing_sensor(ingestion_job), run_failure_alert],
+        sensors=[build_landing_sensor(ingestion_job), run_failure_alert, kpi_digest_sensor],
         resources=build_resources(settings, project),
     )
 

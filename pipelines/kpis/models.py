@@ -164,6 +164,7 @@ class KpiDefinition(_Strict):
     direction: Direction
     computation: Computation
     frequency: Frequency
+    reporting_frequency: Frequency | None = None
     target: Target | None = None
     deadline: dt.date | None = None
     owner: str | None = None
@@ -182,6 +183,10 @@ class KpiDefinition(_Strict):
     @property
     def fact(self) -> str | None:
         return getattr(self.computation, "fact", None)
+
+    @property
+    def review_frequency(self) -> Frequency:
+        return self.reporting_frequency or self.frequency
 
 
 # --- goals and CSFs ------------------------------------------------------------------------------
