@@ -65,6 +65,15 @@ def cmd_lint(args: argparse.Namespace) -> int:
                     highlight=False,
                 )
         return 2
+    people_problems = _people_problems(definitions, portfolio)
+    if people_problems:
+        for problem in people_problems:
+            err.print(
+                f"[red]error[/red] {_display_path(problem.file)}: {problem.field}: "
+                f"{problem.message}",
+                highlight=False,
+            )
+        return 2
     findings = lint_portfolio(portfolio, load_fact_catalog())
     if args.format == "json":
         print(findings_as_json(findings))
@@ -82,6 +91,18 @@ def cmd_lint(args: argparse.Namespace) -> int:
             f"{errors} error(s), {len(findings) - errors} warning(s)."
         )
     return exit_code(findings, strict=args.strict)
+
+
+def _people_problems(definitions: Path, portfolio) -> list:
+    """people.yml's problems (its names must match the KPIs' owners and teams)."""
+    from pipelines.kpis.loader import DefinitionError
+    from pipelines.notify.people import load_people
+
+    try:
+        load_people(definitions, portfolio)
+    except DefinitionError as exc:
+        return exc.problems
+    return []
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

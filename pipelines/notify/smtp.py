@@ -88,7 +88,11 @@ class SmtpSender:
                 raise SmtpSettingsError(
                     f"{s.host}:{s.port} offers no TLS; credentials are not sent in clear text"
                 )
-            smtp.login(s.user, s.password or "")
+            try:
+                smtp.login(s.user, s.password or "")
+            except smtplib.SMTPException:
+                smtp.close()
+                raise
         self._smtp = smtp
         return self
 

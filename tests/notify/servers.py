@@ -25,6 +25,7 @@ def free_port() -> int:
 class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
     recipients: list[list[str]] = field(default_factory=list)
+    logins: list[tuple[str, str]] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -34,13 +35,30 @@ class Mailbox:
 
 
 @contextlib.contextmanager
-def smtp_server() -> Iterator[tuple[str, Mailbox]]:
-    """Yields the KPI_SMTP_URL of a running server and the mailbox it delivers to."""
+def smtp_server(login: tuple[str, str] | None = None) -> Iterator[tuple[str, Mailbox]]:
+    """Yields the KPI_SMTP_URL of a running server and the mailbox it delivers to; with `login`,
+    the server requires that user and password (AUTH over the loopback connection)."""
     from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
 
     mailbox = Mailbox()
     port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any):
+        if not isinstance(data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        given = (data.login.decode(), data.password.decode())
+        mailbox.logins.append(given)
+        return AuthResult(success=given == login, handled=False)
+
+    options: dict[str, Any] = {}
+    if login is not None:
+        options = {
+            "authenticator": authenticator,
+            "auth_required": True,
+            "auth_require_tls": False,
+        }
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
         yield f"smtp://127.0.0.1:{port}", mailbox

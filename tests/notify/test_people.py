@@ -97,3 +97,11 @@ def test_the_shipped_people_file_matches_the_shipped_kpis() -> None:
     portfolio = load_portfolio(DEFAULT_KPI_DEFINITIONS_DIR)
     directory = load_people(DEFAULT_KPI_DEFINITIONS_DIR, portfolio)
     assert all(directory.owner_of(k) is not None for k in portfolio.kpis)
+
+
+def test_lint_reports_people_file_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from pipelines.cli import main
+
+    folder = _portfolio_dir(tmp_path, "people:\n  - {name: Lotte Jnsen, email: a@example.com}\n")
+    assert main(["lint", "--definitions", str(folder)]) == 2
+    assert "people[0].name" in capsys.readouterr().err
