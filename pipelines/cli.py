@@ -262,38 +262,68 @@ def run_summary(result) -> Table:
     return table
 
 
+def _kpi_filter(args: argparse.Namespace):
+    from pipelines.report.filters import KpiFilter
+
+    return KpiFilter(
+        level=getattr(args, "level", None),
+        team=getattr(args, "team", None),
+        owner=getattr(args, "owner", None),
+        goal=getattr(args, "goal", None),
+    )
+
+
 def cmd_scorecard(args: argparse.Namespace) -> int:
+    from pipelines.report.filters import keep_kpis, kpi_ownership, matching_kpi_ids
     from pipelines.report.scorecard import (
+        compact_scorecard,
         scorecard_csv,
         scorecard_json,
         scorecard_rows,
-        scorecard_table,
     )
 
+    kpi_filter = _kpi_filter(args)
     try:
         with Settings.from_env().built_tables() as con:
             rows = scorecard_rows(con)
+            ownership = kpi_ownership(con)
     except FileNotFoundError as exc:
         err.print(f"[red]{exc}[/red]")
         return 2
+    if not kpi_filter.is_empty:
+        rows = keep_kpis(rows, matching_kpi_ids(ownership, kpi_filter))
+        if not rows:
+            err.print(f"[yellow]no KPI matches {kpi_filter.describe()}[/yellow]")
+            return 1
     if args.format == "json":
         print(scorecard_json(rows))
     elif args.format == "csv":
         print(scorecard_csv(rows), end="")
     else:
-        console.print(scorecard_table(rows))
+        title = "KPI scorecard" + (f" ({kpi_filter.describe()})" if not kpi_filter.is_empty else "")
+        teams = {kpi_id: kpi.get("team") for kpi_id, kpi in ownership.items()}
+        console.print(compact_scorecard(rows, teams, width=console.width, title=title))
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from pipelines.report.html_report import report_data, write_report
+    from pipelines.report.filters import kpi_ownership, matching_kpi_ids
+    from pipelines.report.html_report import filter_report_data, report_data, write_report
 
+    kpi_filter = _kpi_filter(args)
     try:
         with Settings.from_env().built_tables() as con:
             data = report_data(con)
+            ownership = kpi_ownership(con)
     except FileNotFoundError as exc:
         err.print(f"[red]{exc}[/red]")
         return 2
+    if not kpi_filter.is_empty:
+        kpi_ids = matching_kpi_ids(ownership, kpi_filter)
+        if not kpi_ids:
+            err.print(f"[yellow]no KPI matches {kpi_filter.describe()}[/yellow]")
+            return 1
+        data = filter_report_data(data, kpi_ids, kpi_filter.describe())
     out = write_report(data, Path(args.out))
     console.print(f"report written to {out}")
     return 0
@@ -351,6 +381,14 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    views = parser.add_argument_group("views per level (all given must hold; case ignored)")
+    views.add_argument("--level", choices=["organisation", "team", "individual"])
+    views.add_argument("--team", help="the KPIs of this team (as in the KPI files' team:)")
+    views.add_argument("--owner", help="the KPIs whose owner or person contains this name")
+    views.add_argument("--goal", help="the KPIs of this goal (id or name)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kpi-warehouse", description="SMART KPIs from marketing and CRM exports."
@@ -388,10 +426,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     scorecard = commands.add_parser("scorecard", help="print the KPI scorecard")
     scorecard.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    _add_filter_arguments(scorecard)
     scorecard.set_defaults(func=cmd_scorecard)
 
     report = commands.add_parser("report", help="write a self-contained HTML report")
     report.add_argument("--out", default="report.html")
+    _add_filter_arguments(report)
     report.set_defaults(func=cmd_report)
 
     digest = commands.add_parser(

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.report.scorecard import STATUS_STYLE, format_value
+from pipelines.report.scorecard import NOTE_MISSING, STATUS_STYLE, format_value
 
 STATUS_COLOURS = {
     "on_track": "#1a7f37",
@@ -65,6 +65,26 @@ def report_data(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "notes": _rows(con, "select * from marts.fct_kpi_notes order by period_start"),
         "about": _rows(con, "select * from bi.about order by source"),
     }
+
+
+def filter_report_data(data: dict[str, Any], kpi_ids: set[str], description: str) -> dict[str, Any]:
+    """The report data of the given KPIs only (a team's, an owner's, a goal's or a level's)."""
+    kept = dict(data)
+    for key in ("kpis", "scorecard", "values", "notes"):
+        kept[key] = [row for row in data[key] if row["kpi_id"] in kpi_ids]
+    csf_ids = {kpi["csf_id"] for kpi in kept["kpis"]}
+    goal_ids = {kpi["goal_id"] for kpi in kept["kpis"]}
+    kept["csfs"] = [csf for csf in data["csfs"] if csf["csf_id"] in csf_ids]
+    kept["goals"] = [goal for goal in data["goals"] if goal["goal_id"] in goal_ids]
+    kept["view"] = description
+    return kept
+
+
+def _missing_note(card: dict[str, Any]) -> str:
+    """The "no note yet" mark of an off-track (or held) period without an owner's note."""
+    if card.get("status") in {"off_track", "held"} and not card.get("note"):
+        return f'<p class="note missing-note">{NOTE_MISSING}: the owner has not explained it</p>'
+    return ""
 
 
 def _badge(status: str | None) -> str:
@@ -141,8 +161,9 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
     as_of = data["about"][0]["as_of"] if data["about"] else None
     esc = html.escape
 
+    title = "KPI report" + (f": {data['view']}" if data.get("view") else "")
     body = [
-        "<h1>KPI report</h1>",
+        f"<h1>{esc(title)}</h1>",
         f'<p class="meta">As of {esc(str(as_of))}; generated {generated_at:%Y-%m-%d %H:%M}.</p>',
         '<h2>Data freshness</h2><table class="freshness"><tr><th>source</th><th>data from</th>'
         "<th>data until</th><th>days behind the as-of day</th></tr>",
@@ -181,7 +202,7 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
                     f'<p class="meta">Target {format_value(kpi["target"], kpi["unit"])} by '
                     f"{kpi['deadline']} · {esc(kpi['frequency'])} · "
                     f"owner {esc(kpi['owner'] or '')}</p>"
-                    f"<p>{esc(kpi['description'] or '')}</p>{kpi_notes}</div>"
+                    f"<p>{esc(kpi['description'] or '')}</p>{kpi_notes}{_missing_note(card)}</div>"
                     f"{trend_chart(points.get(kpi['kpi_id'], []), kpi['unit'])}</div>"
                 )
     legend = " ".join(_badge(status) for status in STATUS_STYLE)
