@@ -224,7 +224,7 @@ def run_summary(result) -> Table:
         table.add_column(column)
     sources: dict[str, str] = {}
     layers: dict[str, int] = {}
-    checks_failed = checks_passed = 0
+    checks_failed = checks_passed = checks_warned = 0
     for event in result.all_events:
         if event.event_type_value == "ASSET_MATERIALIZATION":
             key = event.asset_key.path
@@ -247,8 +247,11 @@ def run_summary(result) -> Table:
             else:
                 layers[f"{key[0]} models built"] = layers.get(f"{key[0]} models built", 0) + 1
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            if event.event_specific_data.passed:
+            evaluation = event.event_specific_data
+            if evaluation.passed:
                 checks_passed += 1
+            elif evaluation.severity.value == "WARN":
+                checks_warned += 1  # e.g. a KPI that is not on target: not a failure
             else:
                 checks_failed += 1
     for step, text in sorted(sources.items()):
@@ -258,7 +261,10 @@ def run_summary(result) -> Table:
     if result.success and not any(layer.endswith("models built") for layer in layers):
         table.add_row("dbt", "up to date: nothing new since the last complete build")
     colour = "red" if checks_failed else "green"
-    table.add_row("checks", f"[{colour}]{checks_passed} passed, {checks_failed} failed[/{colour}]")
+    warned = f", {checks_warned} warned (KPIs off target)" if checks_warned else ""
+    table.add_row(
+        "checks", f"[{colour}]{checks_passed} passed, {checks_failed} failed[/{colour}]{warned}"
+    )
     return table
 
 
