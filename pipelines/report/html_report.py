@@ -36,6 +36,8 @@ grid-template-columns:1fr 380px;gap:1rem}
 table{border-collapse:collapse}
 td,th{padding:.25rem .6rem;border-bottom:1px solid #d0d7de;text-align:left}
 svg text{font-size:10px;fill:#57606a}
+.summary td.num{text-align:right;font-variant-numeric:tabular-nums}
+.missing-note{background:#ffebe9}
 """
 
 
@@ -80,11 +82,67 @@ def filter_report_data(data: dict[str, Any], kpi_ids: set[str], description: str
     return kept
 
 
+def _change_cell(card: dict[str, Any], unit: str | None) -> str:
+    change = card.get("change")
+    if change is None:
+        return "-"
+    arrow = "▲" if change > 0 else ("▼" if change < 0 else "=")
+    text = f"{arrow} {format_value(abs(change), unit)}"
+    if card.get("change_ratio") is not None:
+        text += f" ({card['change_ratio']:+.0%})"
+    return text
+
+
+def _pace_cell(card: dict[str, Any], unit: str | None) -> str:
+    for column in ("pace", "pace_status"):
+        value = card.get(column)
+        if value is not None:
+            return value.replace("_", " ") if isinstance(value, str) else format_value(value, unit)
+    return "-"
+
+
+def summary_table(data: dict[str, Any]) -> str:
+    """Every KPI in one table before the cards: status, value, target, change, pace."""
+    esc = html.escape
+    scorecard = {row["kpi_id"]: row for row in data["scorecard"]}
+    rows = [
+        '<table class="summary"><tr><th>KPI</th><th>status</th><th>period from</th>'
+        "<th>value</th><th>target</th><th>change on the period before</th><th>pace</th></tr>"
+    ]
+    for kpi in sorted(data["kpis"], key=lambda k: (k["goal_id"] or "", k["kpi_id"])):
+        card = scorecard.get(kpi["kpi_id"], {})
+        unit = kpi["unit"]
+        rows.append(
+            f'<tr data-kpi="{esc(kpi["kpi_id"])}"><td><a href="#kpi-{esc(kpi["kpi_id"])}">'
+            f"{esc(kpi['kpi_name'])}</a></td><td>{_badge(card.get('status'))}</td>"
+            f"<td>{card.get('period_start') or '-'}</td>"
+            f'<td class="num">{esc(format_value(card.get("value"), unit))}</td>'
+            f'<td class="num">{esc(format_value(card.get("target"), unit))}</td>'
+            f'<td class="num">{esc(_change_cell(card, unit))}</td>'
+            f"<td>{esc(_pace_cell(card, unit))}</td></tr>"
+        )
+    rows.append("</table>")
+    return "".join(rows)
+
+
+def legend() -> str:
+    badges = " ".join(_badge(status) for status in STATUS_STYLE)
+    return (
+        f'<p class="meta legend">Status: {badges}. On track meets the target, at risk is within '
+        "5 % of it. Charts: blue line the value per complete period, dashed red line the target, "
+        "a yellow mark a period with an owner's note.</p>"
+    )
+
+
 def _missing_note(card: dict[str, Any]) -> str:
     """The "no note yet" mark of an off-track (or held) period without an owner's note."""
     if card.get("status") in {"off_track", "held"} and not card.get("note"):
         return f'<p class="note missing-note">{NOTE_MISSING}: the owner has not explained it</p>'
     return ""
+
+
+def noted_periods(notes: dict[str, list[dict[str, Any]]], kpi_id: str) -> set[Any]:
+    return {note["period_start"] for note in notes.get(kpi_id, [])}
 
 
 def _badge(status: str | None) -> str:
@@ -95,7 +153,11 @@ def _badge(status: str | None) -> str:
 
 
 def trend_chart(
-    points: list[dict[str, Any]], unit: str | None, width: int = 380, height: int = 150
+    points: list[dict[str, Any]],
+    unit: str | None,
+    width: int = 380,
+    height: int = 150,
+    noted: set[Any] | None = None,
 ) -> str:
     """An SVG line chart of the complete periods, with the target as a dashed line."""
     values = [p["value"] for p in points if p["value"] is not None]
@@ -117,8 +179,13 @@ def trend_chart(
         return pad + inner_h * (1 - (value - low) / (high - low))
 
     parts = [f'<svg class="trend-chart" width="{width}" height="{height}" role="img">']
-    parts.append(f'<text x="2" y="{pad + 4}">{html.escape(format_value(high, unit))}</text>')
-    parts.append(f'<text x="2" y="{pad + inner_h}">{html.escape(format_value(low, unit))}</text>')
+    for step in range(3):  # gridlines at the top, middle and bottom, labelled
+        level = high - (high - low) * step / 2
+        parts.append(
+            f'<line class="gridline" x1="{pad_left}" x2="{pad_left + inner_w}" '
+            f'y1="{y(level):.1f}" y2="{y(level):.1f}" stroke="#eaeef2"/>'
+            f'<text x="2" y="{y(level) + 4:.1f}">{html.escape(format_value(level, unit))}</text>'
+        )
     line = [(x(i), y(p["value"])) for i, p in enumerate(points) if p["value"] is not None]
     parts.append(
         '<polyline class="value-line" fill="none" stroke="#0969da" stroke-width="2" points="'
@@ -126,6 +193,8 @@ def trend_chart(
         + '"/>'
     )
     target_line = [(x(i), y(p["target"])) for i, p in enumerate(points) if p["target"] is not None]
+    if len(target_line) == 1:  # one period: draw the target across the chart
+        target_line = [(pad_left, target_line[0][1]), (pad_left + inner_w, target_line[0][1])]
     if target_line:
         parts.append(
             '<polyline class="target-line" fill="none" stroke="#cf222e" stroke-dasharray="4 3" '
@@ -134,6 +203,11 @@ def trend_chart(
     for i, p in enumerate(points):
         if p["value"] is None:
             continue
+        if noted and p["period_start"] in noted:
+            parts.append(
+                f'<rect class="note-mark" x="{x(i) - 5:.1f}" y="{y(p["value"]) - 5:.1f}" '
+                'width="10" height="10" fill="#fff8c5" stroke="#b08800"/>'
+            )
         colour = STATUS_COLOURS.get(p["status"] or "no_data", "#6e7781")
         parts.append(
             f'<circle class="point" data-period="{p["period_start"]}" data-value="{p["value"]!r}" '
@@ -146,8 +220,13 @@ def trend_chart(
     return "".join(parts)
 
 
-def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None) -> str:
-    generated_at = generated_at or dt.datetime.now()
+def render_report(
+    data: dict[str, Any], generated_at: dt.datetime | None = None, timezone: str | None = None
+) -> str:
+    import os
+
+    generated_at = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    timezone = timezone or os.environ.get("KPI_REPORTING_TIMEZONE", "Europe/Amsterdam")
     scorecard = {row["kpi_id"]: row for row in data["scorecard"]}
     points: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in data["values"]:
@@ -164,7 +243,11 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
     title = "KPI report" + (f": {data['view']}" if data.get("view") else "")
     body = [
         f"<h1>{esc(title)}</h1>",
-        f'<p class="meta">As of {esc(str(as_of))}; generated {generated_at:%Y-%m-%d %H:%M}.</p>',
+        f'<p class="meta">As of {esc(str(as_of))} ({esc(timezone)}); generated '
+        f"{generated_at:%Y-%m-%d %H:%M} UTC.</p>",
+        legend(),
+        "<h2>Summary</h2>",
+        summary_table(data),
         '<h2>Data freshness</h2><table class="freshness"><tr><th>source</th><th>data from</th>'
         "<th>data until</th><th>days behind the as-of day</th></tr>",
     ]
@@ -195,6 +278,11 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
                     f"{' (' + esc(n['author']) + ')' if n['author'] else ''}</p>"
                     for n in notes.get(kpi["kpi_id"], [])
                 )
+                chart = trend_chart(
+                    points.get(kpi["kpi_id"], []),
+                    kpi["unit"],
+                    noted=noted_periods(notes, kpi["kpi_id"]),
+                )
                 body.append(
                     f'<div class="kpi" id="kpi-{esc(kpi["kpi_id"])}"><div>'
                     f"<strong>{esc(kpi['kpi_name'])}</strong> {_badge(card.get('status'))}"
@@ -203,10 +291,8 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
                     f"{kpi['deadline']} · {esc(kpi['frequency'])} · "
                     f"owner {esc(kpi['owner'] or '')}</p>"
                     f"<p>{esc(kpi['description'] or '')}</p>{kpi_notes}{_missing_note(card)}</div>"
-                    f"{trend_chart(points.get(kpi['kpi_id'], []), kpi['unit'])}</div>"
+                    f"{chart}</div>"
                 )
-    legend = " ".join(_badge(status) for status in STATUS_STYLE)
-    body.append(f'<p class="meta">Status: {legend}. Dashed line: target.</p>')
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>KPI report</title>'
         f"<style>{CSS}</style></head><body>{''.join(body)}</body></html>"

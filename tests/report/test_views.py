@@ -144,3 +144,83 @@ def test_bi_views_can_be_filtered_by_level_team_person_goal_and_csf(fixture_run)
         )
         assert missing == (status == "off track" and note is None)
     assert sorted(k for (k,) in history) == _expected(team="Customer service")
+
+
+def test_the_report_opens_with_a_summary_legend_and_labelled_time_zones(fixture_run):
+    import datetime as dt
+
+    data = load_report_data(fixture_run.warehouse_path)
+    generated = dt.datetime(2026, 12, 1, 18, 56, tzinfo=dt.UTC)
+    page = render_report(data, generated_at=generated, timezone="Europe/Amsterdam")
+    assert "As of 2026-10-05 00:00:00 (Europe/Amsterdam); generated 2026-12-01 18:56 UTC." in page
+    first_card = page.index('<div class="kpi"')
+    assert page.index('class="meta legend"') < first_card
+    summary = page[page.index('<table class="summary">') : first_card]
+    rows = dict(re.findall(r'<tr data-kpi="([a-z0-9_]+)">(.*?)</tr>', summary))
+    assert sorted(rows) == sorted(_definitions())
+    # sea_roas: 7.80 against 6.00, up 1.90 (+32 %) on the week before (tests/test_pipeline.py)
+    cells = re.findall(r'<td class="num">(.*?)</td>', rows["sea_roas"])
+    assert cells == ["7.80", "6.00", "▲ 1.90 (+32%)"]
+    assert "status-on_track" in rows["sea_roas"]
+
+
+def test_charts_have_gridlines_a_target_line_for_one_period_and_note_marks(fixture_run):
+    data = load_report_data(fixture_run.warehouse_path)
+    page = render_report(data)
+    cards = dict(
+        re.findall(r'<div class="kpi" id="kpi-([a-z0-9_]+)">(.*?</svg>)</div>', page, re.S)
+    )
+    # cs_nps is quarterly: one complete period, and the target is still drawn across the chart
+    nps = cards["cs_nps"]
+    assert nps.count('class="point"') == 1
+    target = re.search(r'class="target-line"[^>]*points="([^"]+)"', nps)
+    assert target is not None and len(target.group(1).split()) == 2
+    assert all(card.count('class="gridline"') == 3 for card in cards.values() if "<circle" in card)
+    # notes are marked at their periods (notes/2026.yml) where the chart has that period
+    notes_file = DEFAULT_KPI_DEFINITIONS_DIR / "notes" / "2026.yml"
+    noted = {
+        str(n["period_start"])
+        for n in yaml.safe_load(notes_file.read_text(encoding="utf-8"))["notes"]
+        if n["kpi"] == "cs_replied_within_24h"
+    }
+    support = cards["cs_replied_within_24h"]
+    charted = set(re.findall(r'data-period="([0-9-]+)"', support))
+    assert noted & charted, "the fixture has a noted period on the chart"
+    assert support.count('class="note-mark"') == len(noted & charted)
+
+
+@pytest.mark.skipif(
+    __import__("shutil").which("chromium") is None, reason="headless Chromium is not installed"
+)
+def test_the_per_team_report_renders_in_headless_chromium(fixture_run, tmp_path: Path):
+    import os
+    import subprocess
+
+    env = warehouse_env(fixture_run.root, fixture_run.root / "landing")
+    report = tmp_path / "team.html"
+    with environment(**env):
+        assert main(["report", "--out", str(report), "--team", "Customer service"]) == 0
+    dom = subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'chromium'}",
+            "--dump-dom",
+            f"file://{report}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(tmp_path)},
+    ).stdout
+    cards = sorted(re.findall(r'<div class="kpi" id="kpi-([a-z0-9_]+)"', dom))
+    assert cards == _expected(team="Customer service")
+    assert dom.count('class="trend-chart"') == len(cards)
+    assert "KPI report: team Customer service" in dom
