@@ -141,6 +141,15 @@ def _missing_note(card: dict[str, Any]) -> str:
     return ""
 
 
+def goal_on_track(data: dict[str, Any], goal_id: str) -> str:
+    """How many of a goal's KPIs are on track in their latest complete period."""
+    kpi_ids = {k["kpi_id"] for k in data["kpis"] if k["goal_id"] == goal_id}
+    on_track = sum(
+        row["status"] == "on_track" for row in data["scorecard"] if row["kpi_id"] in kpi_ids
+    )
+    return f"{on_track} of {len(kpi_ids)} KPIs on track"
+
+
 def noted_periods(notes: dict[str, list[dict[str, Any]]], kpi_id: str) -> set[Any]:
     return {note["period_start"] for note in notes.get(kpi_id, [])}
 
@@ -259,7 +268,10 @@ def render_report(
         )
     body.append("</table>")
     for goal in data["goals"]:
-        body.append(f'<h2 class="goal">{esc(goal["goal_name"])}</h2>')
+        body.append(
+            f'<h2 class="goal">{esc(goal["goal_name"])} '
+            f'<span class="meta goal-count">{goal_on_track(data, goal["goal_id"])}</span></h2>'
+        )
         if goal["description"]:
             body.append(f'<p class="meta">{esc(goal["description"])}</p>')
         for csf in (c for c in data["csfs"] if c["goal_id"] == goal["goal_id"]):

@@ -162,6 +162,17 @@ def test_the_report_opens_with_a_summary_legend_and_labelled_time_zones(fixture_
     cells = re.findall(r'<td class="num">(.*?)</td>', rows["sea_roas"])
     assert cells == ["7.80", "6.00", "▲ 1.90 (+32%)"]
     assert "status-on_track" in rows["sea_roas"]
+    # the organisation overview: per goal, how many of its KPIs are on track
+    on_track: dict[str, list[int]] = {}
+    statuses = {r["kpi_id"]: r["status"] for r in data["scorecard"]}
+    for kpi_id, kpi in _definitions().items():
+        on_track.setdefault(kpi["goal"], [0, 0])[1] += 1
+        on_track[kpi["goal"]][0] += statuses[kpi_id] == "on_track"
+    counts = re.findall(r'<h2 class="goal">(.*?) <span class="meta goal-count">(.*?)</span>', page)
+    names = {g["goal_id"]: g["goal_name"] for g in data["goals"]}
+    assert sorted(counts) == sorted(
+        (names[goal], f"{n} of {total} KPIs on track") for goal, (n, total) in on_track.items()
+    )
 
 
 def test_charts_have_gridlines_a_target_line_for_one_period_and_note_marks(fixture_run):
