@@ -66,6 +66,21 @@ def cmd_lint(args: argparse.Namespace) -> int:
                 )
         return 2
     people_problems = _people_problems(definitions, portfolio)
+    if people_problems and args.format == "json":
+        import json
+
+        problems = [
+            {
+                "severity": "error",
+                "rule": "people.invalid",
+                "file": p.file,
+                "field": p.field,
+                "message": p.message,
+            }
+            for p in people_problems
+        ]
+        print(json.dumps({"errors": len(problems), "warnings": 0, "findings": problems}, indent=2))
+        return 2
     if people_problems:
         for problem in people_problems:
             err.print(

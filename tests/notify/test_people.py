@@ -105,3 +105,16 @@ def test_lint_reports_people_file_problems(tmp_path: Path, capsys: pytest.Captur
     folder = _portfolio_dir(tmp_path, "people:\n  - {name: Lotte Jnsen, email: a@example.com}\n")
     assert main(["lint", "--definitions", str(folder)]) == 2
     assert "people[0].name" in capsys.readouterr().err
+
+
+def test_lint_json_reports_people_file_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    import json
+
+    from pipelines.cli import main
+
+    folder = _portfolio_dir(tmp_path, "teams:\n  - {name: Sales, email: a@example.com}\n")
+    assert main(["lint", "--definitions", str(folder), "--format", "json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report["errors"] == 1
+    assert report["findings"][0]["field"] == "teams[0].name"
+    assert report["findings"][0]["file"].endswith("people.yml")
