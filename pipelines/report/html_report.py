@@ -125,6 +125,22 @@ def summary_table(data: dict[str, Any]) -> str:
     return "".join(rows)
 
 
+def sections_per_team_and_person(data: dict[str, Any]) -> str:
+    """One summary table per team and per person, after the organisation's goals."""
+    esc = html.escape
+    parts: list[str] = []
+    for field, title in (("team", "Per team"), ("person", "Per person")):
+        groups = sorted({k[field] for k in data["kpis"] if k.get(field)})
+        if not groups:
+            continue
+        parts.append(f'<h2 class="level">{title}</h2>')
+        for name in groups:
+            kpi_ids = {k["kpi_id"] for k in data["kpis"] if k.get(field) == name}
+            parts.append(f'<h3 class="level-{field}" data-{field}="{esc(name)}">{esc(name)}</h3>')
+            parts.append(summary_table(filter_report_data(data, kpi_ids, name)))
+    return "".join(parts)
+
+
 def legend() -> str:
     badges = " ".join(_badge(status) for status in STATUS_STYLE)
     return (
@@ -305,6 +321,8 @@ def render_report(
                     f"<p>{esc(kpi['description'] or '')}</p>{kpi_notes}{_missing_note(card)}</div>"
                     f"{chart}</div>"
                 )
+    if not data.get("view"):
+        body.append(sections_per_team_and_person(data))
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>KPI report</title>'
         f"<style>{CSS}</style></head><body>{''.join(body)}</body></html>"

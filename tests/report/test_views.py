@@ -235,3 +235,19 @@ def test_the_per_team_report_renders_in_headless_chromium(fixture_run, tmp_path:
     assert cards == _expected(team="Customer service")
     assert dom.count('class="trend-chart"') == len(cards)
     assert "KPI report: team Customer service" in dom
+
+
+def test_the_full_report_has_a_section_per_team_and_per_person(fixture_run):
+    data = load_report_data(fixture_run.warehouse_path)
+    page = render_report(data)
+    definitions = _definitions()
+    for field in ("team", "person"):
+        names = sorted({k[field] for k in definitions.values() if k.get(field)})
+        assert names, field
+        for name in names:
+            start = page.index(f'data-{field}="{name}"')
+            table = page[start : page.index("</table>", start)]
+            found = sorted(re.findall(r'<tr data-kpi="([a-z0-9_]+)">', table))
+            assert found == sorted(k for k, d in definitions.items() if d.get(field) == name)
+    filtered = render_report(filter_report_data(data, {"sea_roas"}, "owner Lotte"))
+    assert 'class="level"' not in filtered  # a filtered report is already one team's or person's
