@@ -80,7 +80,8 @@ def alert_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunAlert:
             alert.failed_steps.append(event.step_key or "")
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
-            if evaluation is not None and not evaluation.passed:  # type: ignore[union-attr]
+            warning = getattr(evaluation, "severity", None) == dg.AssetCheckSeverity.WARN
+            if evaluation is not None and not evaluation.passed and not warning:  # type: ignore[union-attr]
                 alert.failed_checks.append(
                     f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                 )

@@ -1,4 +1,5 @@
-"""The `kpi-warehouse` command: lint, generate, run, scorecard, validate and demo-data."""
+"""The `kpi-warehouse` command: lint, generate, run, scorecard, report, validate, digest and
+demo-data."""
 
 from __future__ import annotations
 
@@ -66,6 +67,30 @@ def cmd_lint(args: argparse.Namespace) -> int:
                     highlight=False,
                 )
         return 2
+    people_problems = _people_problems(definitions, portfolio)
+    if people_problems and args.format == "json":
+        import json
+
+        problems = [
+            {
+                "severity": "error",
+                "rule": "people.invalid",
+                "file": p.file,
+                "field": p.field,
+                "message": p.message,
+            }
+            for p in people_problems
+        ]
+        print(json.dumps({"errors": len(problems), "warnings": 0, "findings": problems}, indent=2))
+        return 2
+    if people_problems:
+        for problem in people_problems:
+            err.print(
+                f"[red]error[/red] {_display_path(problem.file)}: {problem.field}: "
+                f"{problem.message}",
+                highlight=False,
+            )
+        return 2
     findings = lint_portfolio(portfolio, load_fact_catalog(), today=_as_of_date(args.as_of))
     if args.format == "json":
         print(findings_as_json(findings))
@@ -93,6 +118,18 @@ def _as_of_date(value: str | None) -> dt.date | None:
         return dt.datetime.fromisoformat(value.strip()).date()
     except ValueError:
         raise SettingsError(f"--as-of {value!r}: expected YYYY-MM-DD") from None
+
+
+def _people_problems(definitions: Path, portfolio) -> list:
+    """people.yml's problems (its names must match the KPIs' owners and teams)."""
+    from pipelines.kpis.loader import DefinitionError
+    from pipelines.notify.people import load_people
+
+    try:
+        load_people(definitions, portfolio)
+    except DefinitionError as exc:
+        return exc.problems
+    return []
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -311,7 +348,9 @@ def run_summary(result) -> Table:
             if evaluation.passed:
                 checks_passed += 1
             elif evaluation.severity == AssetCheckSeverity.WARN:
-                checks_warned += 1  # warnings (stale source, refused file) hold nothing
+                checks_warned += (
+                    1  # warnings (stale source, refused file, KPI off target) hold nothing
+                )
                 if evaluation.check_name == FRESHNESS_CHECK:
                     stale.append(evaluation.description or "")
             else:
@@ -349,45 +388,75 @@ def _validation(con, settings: Settings) -> dict | None:
     return {result.kpi_id: result for result in results}
 
 
+def _kpi_filter(args: argparse.Namespace):
+    from pipelines.report.filters import KpiFilter
+
+    return KpiFilter(
+        level=getattr(args, "level", None),
+        team=getattr(args, "team", None),
+        owner=getattr(args, "owner", None),
+        goal=getattr(args, "goal", None),
+    )
+
+
 def cmd_scorecard(args: argparse.Namespace) -> int:
+    from pipelines.report.filters import keep_kpis, kpi_ownership, matching_kpi_ids
     from pipelines.report.scorecard import (
+        compact_scorecard,
         scorecard_csv,
         scorecard_json,
         scorecard_rows,
-        scorecard_table,
     )
     from pipelines.validation.output import with_validation
 
     settings = Settings.from_env()
+    kpi_filter = _kpi_filter(args)
     try:
         with settings.built_tables() as con:
             rows = scorecard_rows(con)
             validation = _validation(con, settings)
             if validation is not None:
                 rows = with_validation(rows, validation)
+            ownership = kpi_ownership(con)
     except FileNotFoundError as exc:
         err.print(f"[red]{exc}[/red]")
         return 2
+    if not kpi_filter.is_empty:
+        rows = keep_kpis(rows, matching_kpi_ids(ownership, kpi_filter))
+        if not rows:
+            err.print(f"[yellow]no KPI matches {kpi_filter.describe()}[/yellow]")
+            return 1
     if args.format == "json":
         print(scorecard_json(rows))
     elif args.format == "csv":
         print(scorecard_csv(rows), end="")
     else:
-        console.print(scorecard_table(rows))
+        title = "KPI scorecard" + (f" ({kpi_filter.describe()})" if not kpi_filter.is_empty else "")
+        teams = {kpi_id: kpi.get("team") for kpi_id, kpi in ownership.items()}
+        console.print(compact_scorecard(rows, teams, width=console.width, title=title))
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from pipelines.report.html_report import report_data, write_report
+    from pipelines.report.filters import kpi_ownership, matching_kpi_ids
+    from pipelines.report.html_report import filter_report_data, report_data, write_report
 
     settings = Settings.from_env()
+    kpi_filter = _kpi_filter(args)
     try:
         with settings.built_tables() as con:
             data = report_data(con)
             data["validation"] = _validation(con, settings)
+            ownership = kpi_ownership(con)
     except FileNotFoundError as exc:
         err.print(f"[red]{exc}[/red]")
         return 2
+    if not kpi_filter.is_empty:
+        kpi_ids = matching_kpi_ids(ownership, kpi_filter)
+        if not kpi_ids:
+            err.print(f"[yellow]no KPI matches {kpi_filter.describe()}[/yellow]")
+            return 1
+        data = filter_report_data(data, kpi_ids, kpi_filter.describe())
     out = write_report(data, Path(args.out))
     console.print(f"report written to {out}")
     return 0
@@ -431,6 +500,46 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return exit_code(results, strict=args.strict)
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    from pipelines.notify.dispatch import notify
+    from pipelines.notify.smtp import SmtpSettingsError
+
+    if not args.send and not args.out:
+        err.print("[red]give --send to deliver the digests or --out DIR for a dry run[/red]")
+        return 2
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError:
+        err.print(f"[red]--as-of {args.as_of!r}: expected a date (YYYY-MM-DD)[/red]")
+        return 2
+    try:
+        result = notify(
+            Settings.from_env(),
+            send=args.send,
+            out_dir=Path(args.out) if args.out else None,
+            as_of_day=as_of,
+        )
+    except FileNotFoundError as exc:
+        err.print(f"[red]{exc}[/red]")
+        return 2
+    except SmtpSettingsError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        return 2
+    for alert in result.alerts:
+        console.print(f"alert: {alert.kpi_id} {alert.kind} ({alert.period_start})")
+    for recipient, channel, kpi_ids in result.delivered:
+        console.print(f"sent to {recipient} by {channel}: {', '.join(kpi_ids)}", highlight=False)
+    for path in result.written:
+        console.print(f"written: {path}", highlight=False)
+    for reason in result.skipped:
+        console.print(f"[yellow]skipped: {reason}[/yellow]", highlight=False)
+    for reason in result.failed:
+        err.print(f"[red]failed: {reason}[/red]", highlight=False)
+    if not (result.delivered or result.written or result.skipped or result.failed):
+        console.print("no digest is due: every completed period was sent already")
+    return 1 if result.failed else 0
+
+
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from pipelines.demo.landing import write_demo_landing
 
@@ -441,6 +550,14 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         f"wrote {len(written)} demo export file(s) to {out} ({args.days} days up to {end})"
     )
     return 0
+
+
+def _add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    views = parser.add_argument_group("views per level (all given must hold; case ignored)")
+    views.add_argument("--level", choices=["organisation", "team", "individual"])
+    views.add_argument("--team", help="the KPIs of this team (as in the KPI files' team:)")
+    views.add_argument("--owner", help="the KPIs whose owner or person contains this name")
+    views.add_argument("--goal", help="the KPIs of this goal (id or name)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -491,10 +608,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     scorecard = commands.add_parser("scorecard", help="print the KPI scorecard")
     scorecard.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    _add_filter_arguments(scorecard)
     scorecard.set_defaults(func=cmd_scorecard)
 
     report = commands.add_parser("report", help="write a self-contained HTML report")
     report.add_argument("--out", default="report.html")
+    _add_filter_arguments(report)
     report.set_defaults(func=cmd_report)
 
     validate = commands.add_parser(
@@ -519,6 +638,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="complete periods needed before a target is judged (default: as --periods)",
     )
     validate.set_defaults(func=cmd_validate)
+
+    digest = commands.add_parser(
+        "digest", help="owner and team digests and alerts (people.yml; SMTP or webhooks)"
+    )
+    digest.add_argument("--send", action="store_true", help="deliver by SMTP and webhooks")
+    digest.add_argument("--out", metavar="DIR", help="write the messages as .eml files instead")
+    digest.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="judge review periods as of this day (default: the warehouse's as-of time)",
+    )
+    digest.set_defaults(func=cmd_digest)
 
     demo = commands.add_parser("demo-data", help="write a deterministic demo landing folder")
     demo.add_argument("--out", default=str(Settings.from_env().landing_dir))

@@ -12,15 +12,17 @@ from pipelines.assets.ingestion import (
     ingestion_checks,
     run_context,
 )
+from pipelines.assets.kpi_checks import build_on_target_checks, kpi_asset_context
 from pipelines.assets.left_out import left_out_kpi_specs
 from pipelines.assets.published import build_published_asset
 from pipelines.dbt_manifest import left_out_definitions, prepare
 from pipelines.engines import Engine
 from pipelines.kpis.facts import load_fact_catalog
 from pipelines.kpis.usable import usable_portfolio
+from pipelines.notify.people import load_people
 from pipelines.resources import build_resources
 from pipelines.schedules import KPI_SCHEDULE_NAME, build_ingestion_schedule, build_kpi_schedule
-from pipelines.sensors import build_landing_sensor, run_failure_alert
+from pipelines.sensors import build_landing_sensor, kpi_digest_sensor, run_failure_alert
 from pipelines.settings import Settings
 
 
@@ -31,15 +33,21 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     # A definition with errors leaves out that KPI only (shown as an asset that is not built).
     portfolio = usable_portfolio(settings.definitions_dir, load_fact_catalog()).portfolio
 
+    directory = load_people(settings.definitions_dir, portfolio)
     translator = KpiDbtTranslator(
-        schedule=(KPI_SCHEDULE_NAME, settings.schedule_time, settings.reporting_timezone)
+        schedule=(KPI_SCHEDULE_NAME, settings.schedule_time, settings.reporting_timezone),
+        kpis=kpi_asset_context(portfolio, directory),
     )
     dbt_assets_def = build_dbt_assets(project, translator)
     assets = [*ingestion_assets, run_context, dbt_assets_def]
     left_out = left_out_kpi_specs(left_out_definitions(settings.engine))
+    published_key = None
     if settings.engine == Engine.duckdb:
         # On Spark the marts stay tables of the engine; publishing a file is DuckDB's step.
-        assets.append(build_published_asset(mart_asset_keys(project.manifest_path)))
+        published = build_published_asset(mart_asset_keys(project.manifest_path))
+        assets.append(published)
+        published_key = published.key
+    on_target = build_on_target_checks([k.id for k in portfolio.kpis], published_key)
     job, schedule = build_kpi_schedule(
         portfolio,
         assets,
@@ -54,10 +62,11 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         asset_checks=[
             *ingestion_checks,
             *build_freshness_checks(portfolio.kpis, load_fact_catalog()),
+            on_target,
         ],
         jobs=[job, ingestion_job],
         schedules=[schedule, ingestion_schedule],
-        sensors=[build_landing_sensor(ingestion_job), run_failure_alert],
+        sensors=[build_landing_sensor(ingestion_job), run_failure_alert, kpi_digest_sensor],
         resources=build_resources(settings, project),
     )
 

@@ -1,4 +1,5 @@
-"""Sensors: start ingestion when new landing files arrive; alert when a run fails."""
+"""Sensors: start ingestion when new landing files arrive; alert when a run fails; send the
+owners' digests and KPI alerts after a run succeeds."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pipelines.resources import WarehouseResource
 
 LANDING_SENSOR_NAME = "landing_folder_sensor"
 FAILURE_SENSOR_NAME = "run_failure_alert"
+DIGEST_SENSOR_NAME = "kpi_digest_sensor"
 
 
 def landing_fingerprint(landing_dir: Path) -> str:
@@ -86,3 +88,28 @@ def build_landing_sensor(ingestion_job) -> dg.SensorDefinition:
 def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
     alert = alert_for_run(context.instance, context.dagster_run)
     deliver(alert)
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    name=DIGEST_SENSOR_NAME,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After a successful run: alerts KPIs that turned off track or back on track "
+    "(once), and sends each owner and team in people.yml the digest of the periods the run "
+    "completed, never twice (KPI_SMTP_URL, webhooks).",
+)
+def kpi_digest_sensor(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
+    from pipelines.notify.dispatch import notify_warehouse
+
+    try:
+        result = notify_warehouse(warehouse)
+    except FileNotFoundError as exc:
+        return dg.SkipReason(str(exc))
+    for reason in result.failed:
+        context.log.error(f"digest delivery failed: {reason}")
+    for reason in result.skipped:
+        context.log.warning(reason)
+    sent = ", ".join(f"{recipient} ({channel})" for recipient, channel, _ in result.delivered)
+    return dg.SkipReason(
+        f"{len(result.alerts)} new alert(s); digests sent to: {sent or 'nobody (none due)'}"
+    )

@@ -58,3 +58,16 @@ def test_the_salt_is_never_written(fixture_run):
     assert salt not in fixture_run.settings.work_db_path.read_bytes()
     for parquet in fixture_run.settings.raw_dir.rglob("*.parquet"):
         assert salt not in parquet.read_bytes()
+
+
+def test_no_address_from_people_yml_reaches_the_published_file(fixture_run):
+    from pipelines.notify.people import addresses, load_people
+
+    directory = load_people(fixture_run.settings.definitions_dir)
+    found = addresses(directory)
+    assert found, "people.yml lists addresses, so the scan can find them"
+    published = fixture_run.warehouse_path.read_bytes()
+    values = [value for _, value in _text_values(fixture_run.warehouse_path, None)]
+    for address in found:
+        assert address.encode() not in published
+        assert not any(address in value for value in values)

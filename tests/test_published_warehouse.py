@@ -18,6 +18,7 @@ import pytest
 from pipelines.publish.warehouse_file import STORAGE_VERSION
 from pipelines.report.html_report import load_report_data, render_report
 from tests.conftest import FIXTURE_AS_OF, FIXTURES, run_pipeline
+from tests.test_bi_readers import readme_url
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -99,6 +100,24 @@ READER = textwrap.dedent(
     print(len(seen), sorted(seen)[0])
     """
 )
+# The same through SQLAlchemy and duckdb-engine (the driver of Superset and Metabase-style tools),
+# reflecting the bi views while the run publishes.
+SQLALCHEMY_READER = textwrap.dedent(
+    """
+    import os, sys, time
+    import sqlalchemy as sa
+    url, stop = sys.argv[1], sys.argv[2]
+    engine = sa.create_engine(url)
+    con = engine.connect()
+    seen, views = set(), set()
+    query = sa.text("select count(*), sum(value) from bi.kpi_history")
+    while not os.path.exists(stop):
+        seen.add(tuple(con.execute(query).one()))
+        views.add(tuple(sorted(sa.inspect(con).get_view_names(schema="bi"))))
+        time.sleep(0.05)
+    print(len(seen), len(views), sorted(seen)[0])
+    """
+)
 
 
 def test_reader_keeps_a_consistent_view_while_a_run_publishes(tmp_path):
@@ -114,7 +133,14 @@ def test_reader_keeps_a_consistent_view_while_a_run_publishes(tmp_path):
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(published), str(stop)], stdout=subprocess.PIPE, text=True
     )
-    time.sleep(1.0)
+    bi_reader = subprocess.Popen(
+        [sys.executable, "-c", SQLALCHEMY_READER, readme_url(published), str(stop)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    with duckdb.connect(str(published), read_only=True) as con:
+        history_before = con.execute("select count(*), sum(value) from bi.kpi_history").fetchone()
+    time.sleep(2.0)
     # New data arrives: one more Google Ads week, so the published values change.
     (landing / "google_ads" / "late_week.csv").write_text(
         "Day,Campaign,Cost,Conversions,Conv. value\n2026-09-29,Brand,10.00,1,100.00\n"
@@ -126,6 +152,11 @@ def test_reader_keeps_a_consistent_view_while_a_run_publishes(tmp_path):
     distinct, snapshot = output.strip().split(" ", 1)
     assert distinct == "1", "the reader saw more than one state"
     assert snapshot == str(before)
+    bi_output, _ = bi_reader.communicate(timeout=60)
+    assert bi_reader.returncode == 0
+    states, view_lists, bi_snapshot = bi_output.strip().split(" ", 2)
+    assert (states, view_lists) == ("1", "1"), "the SQLAlchemy reader saw more than one state"
+    assert bi_snapshot == str(history_before)
 
     script = (
         "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "

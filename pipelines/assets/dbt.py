@@ -20,6 +20,7 @@ from dagster_dbt import (
 )
 
 from pipelines.alerts import deliver
+from pipelines.assets.kpi_checks import KpiAssetContext
 from pipelines.build_state import build_inputs, forget, is_current, record, run_context_values
 from pipelines.checks.holds import HeldSelection, held_selection, never_held_models, update_holds
 from pipelines.checks.raw_checks import failed_checks
@@ -42,9 +43,25 @@ class KpiDbtTranslator(DagsterDbtTranslator):
     """Sources map onto the raw assets; models are grouped by their layer folder; KPI models carry
     their owner, goal and frequency, which schedule builds them and how fresh they must be."""
 
-    def __init__(self, schedule: tuple[str, str, str] = ("kpi_due_schedule", "06:00", "UTC")):
+    def __init__(
+        self,
+        schedule: tuple[str, str, str] = ("kpi_due_schedule", "06:00", "UTC"),
+        kpis: Mapping[str, KpiAssetContext] | None = None,
+    ):
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
         self.schedule = schedule
+        self.kpis = dict(kpis or {})
+
+    def _kpi_context(self, dbt_resource_props: Mapping[str, Any]) -> KpiAssetContext | None:
+        meta = (dbt_resource_props.get("config") or {}).get("meta") or {}
+        return self.kpis.get(str(meta.get("kpi_id"))) if meta.get("kpi_id") else None
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]):  # type: ignore[override]
+        """The owner's e-mail address (people.yml) and `team:<team>`, for KPI models."""
+        context = self._kpi_context(dbt_resource_props)
+        if context is not None and context.owners:
+            return list(context.owners)
+        return super().get_owners(dbt_resource_props)
 
     def get_asset_spec(self, manifest, unique_id, project):  # type: ignore[override]
         spec = super().get_asset_spec(manifest, unique_id, project)
@@ -75,6 +92,12 @@ class KpiDbtTranslator(DagsterDbtTranslator):
         for field in KPI_META_FIELDS:
             if meta.get(field) is not None:
                 metadata[f"kpi/{field}"] = meta[field]
+        context = self._kpi_context(dbt_resource_props)
+        if context is not None:
+            if context.goal_name:
+                metadata["kpi/goal_name"] = context.goal_name
+            if context.csf_name:
+                metadata["kpi/csf_name"] = context.csf_name
         if meta.get("frequency"):
             name, time_of_day, timezone = self.schedule
             frequency = Frequency(meta["frequency"])
@@ -102,6 +125,16 @@ def _table_of(event: Any) -> tuple[str, str] | None:
     return key.path[0], key.path[1]
 
 
+def _latest_text(
+    value: float | None, target: float | None, status: str | None, unit: str | None
+) -> str:
+    """Latest value and target rounded to the unit, e.g. "7.80 (target 6.00), on track"."""
+    from pipelines.report.scorecard import format_value
+
+    status_text = (status or "no_data").replace("_", " ")
+    return f"{format_value(value, unit)} (target {format_value(target, unit)}), {status_text}"
+
+
 def with_warehouse_metadata(
     events: list[Any],
     reader: contextlib.AbstractContextManager[duckdb.DuckDBPyConnection] | None,
@@ -115,6 +148,15 @@ def with_warehouse_metadata(
         return
     with reader as con:
         verdicts = validation(con) if validation else {}
+        units = dict(
+            con.execute("select 'kpi_' || kpi_id, unit from marts.dim_kpi").fetchall()
+            if _has_table(con, "marts", "dim_kpi")
+            else []
+        )
+
+        def unit_of(model: str) -> str | None:
+            return units.get(model)
+
         tables = {
             (schema, name)
             for schema, name in con.execute(
@@ -153,10 +195,23 @@ def with_warehouse_metadata(
                             if target is not None
                             else dg.MetadataValue.text("no target"),
                             "kpi/latest_status": status or "no_data",
+                            "kpi/latest": _latest_text(value, target, status, unit_of(name)),
                         }
                     )
                 metadata.update(verdicts.get(name.removeprefix("kpi_"), verdicts.get("*", {})))
             yield event.with_metadata({**(event.metadata or {}), **metadata})
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    found = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    views = con.execute(
+        "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool((found and found[0]) or (views and views[0]))
 
 
 def prune_invocation_dirs(target_dir: Path, keep: int = 5) -> None:

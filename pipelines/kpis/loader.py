@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from pipelines.kpis.models import GoalsFile, KpiDefinition, KpiNote, NotesFile, Portfolio
 
 GOALS_FILE_NAME = "goals.yml"
+PEOPLE_FILE_NAMES = {"people.yml", "people.yaml"}
 NOTES_DIR_NAME = "notes"
 MAX_FILE_BYTES = 256 * 1024
 MAX_NESTING_DEPTH = 12
@@ -150,7 +151,8 @@ def kpi_files(definitions_dir: Path) -> list[Path]:
     return sorted(
         p
         for p in definitions_dir.glob("*.y*ml")
-        if p.suffix in {".yml", ".yaml"} and p.name not in {GOALS_FILE_NAME, "goals.yaml"}
+        if p.suffix in {".yml", ".yaml"}
+        and p.name not in {GOALS_FILE_NAME, "goals.yaml", *PEOPLE_FILE_NAMES}
     )
 
 

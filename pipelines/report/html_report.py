@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.report.scorecard import STATUS_STYLE, format_value
+from pipelines.report.scorecard import NOTE_MISSING, STATUS_STYLE, format_value
 from pipelines.report.validation_view import (
     VALIDATION_CSS,
     VALIDATION_LEGEND,
@@ -44,6 +44,8 @@ font-size:.85rem}
 table{border-collapse:collapse}
 td,th{padding:.25rem .6rem;border-bottom:1px solid #d0d7de;text-align:left}
 svg text{font-size:10px;fill:#57606a}
+.summary td.num{text-align:right;font-variant-numeric:tabular-nums}
+.missing-note{background:#ffebe9}
 """
 
 
@@ -75,6 +77,109 @@ def report_data(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     }
 
 
+def filter_report_data(data: dict[str, Any], kpi_ids: set[str], description: str) -> dict[str, Any]:
+    """The report data of the given KPIs only (a team's, an owner's, a goal's or a level's)."""
+    kept = dict(data)
+    for key in ("kpis", "scorecard", "values", "notes"):
+        kept[key] = [row for row in data[key] if row["kpi_id"] in kpi_ids]
+    csf_ids = {kpi["csf_id"] for kpi in kept["kpis"]}
+    goal_ids = {kpi["goal_id"] for kpi in kept["kpis"]}
+    kept["csfs"] = [csf for csf in data["csfs"] if csf["csf_id"] in csf_ids]
+    kept["goals"] = [goal for goal in data["goals"] if goal["goal_id"] in goal_ids]
+    kept["view"] = description
+    return kept
+
+
+def _change_cell(card: dict[str, Any], unit: str | None) -> str:
+    change = card.get("change")
+    if change is None:
+        return "-"
+    arrow = "▲" if change > 0 else ("▼" if change < 0 else "=")
+    text = f"{arrow} {format_value(abs(change), unit)}"
+    if card.get("change_ratio") is not None:
+        text += f" ({card['change_ratio']:+.0%})"
+    return text
+
+
+def _pace_cell(card: dict[str, Any], unit: str | None) -> str:
+    for column in ("pace", "pace_status"):
+        value = card.get(column)
+        if value is not None:
+            return value.replace("_", " ") if isinstance(value, str) else format_value(value, unit)
+    return "-"
+
+
+def summary_table(data: dict[str, Any]) -> str:
+    """Every KPI in one table before the cards: status, value, target, change, pace."""
+    esc = html.escape
+    scorecard = {row["kpi_id"]: row for row in data["scorecard"]}
+    rows = [
+        '<table class="summary"><tr><th>KPI</th><th>status</th><th>period from</th>'
+        "<th>value</th><th>target</th><th>change on the period before</th><th>pace</th></tr>"
+    ]
+    for kpi in sorted(data["kpis"], key=lambda k: (k["goal_id"] or "", k["kpi_id"])):
+        card = scorecard.get(kpi["kpi_id"], {})
+        unit = kpi["unit"]
+        rows.append(
+            f'<tr data-kpi="{esc(kpi["kpi_id"])}"><td><a href="#kpi-{esc(kpi["kpi_id"])}">'
+            f"{esc(kpi['kpi_name'])}</a></td>"
+            f"<td>{_badge(card.get('status'), card.get('held_reason'))}</td>"
+            f"<td>{card.get('period_start') or '-'}</td>"
+            f'<td class="num">{esc(format_value(card.get("value"), unit))}</td>'
+            f'<td class="num">{esc(format_value(card.get("target"), unit))}</td>'
+            f'<td class="num">{esc(_change_cell(card, unit))}</td>'
+            f"<td>{esc(_pace_cell(card, unit))}</td></tr>"
+        )
+    rows.append("</table>")
+    return "".join(rows)
+
+
+def sections_per_team_and_person(data: dict[str, Any]) -> str:
+    """One summary table per team and per person, after the organisation's goals."""
+    esc = html.escape
+    parts: list[str] = []
+    for field, title in (("team", "Per team"), ("person", "Per person")):
+        groups = sorted({k[field] for k in data["kpis"] if k.get(field)})
+        if not groups:
+            continue
+        parts.append(f'<h2 class="level">{title}</h2>')
+        for name in groups:
+            kpi_ids = {k["kpi_id"] for k in data["kpis"] if k.get(field) == name}
+            parts.append(f'<h3 class="level-{field}" data-{field}="{esc(name)}">{esc(name)}</h3>')
+            parts.append(summary_table(filter_report_data(data, kpi_ids, name)))
+    return "".join(parts)
+
+
+def legend() -> str:
+    badges = " ".join(_badge(status) for status in STATUS_STYLE if status != "held")
+    return (
+        f'<p class="meta legend">Status: {badges}. On track meets the target, at risk is within '
+        "5 % of it; a KPI held by a failed data check shows why instead, with its last good value. "
+        "Charts: blue line the value per complete period, dashed red line the target, "
+        "a yellow mark a period with an owner's note.</p>"
+    )
+
+
+def _missing_note(card: dict[str, Any]) -> str:
+    """The "no note yet" mark of an off-track (or held) period without an owner's note."""
+    if card.get("status") in {"off_track", "held"} and not card.get("note"):
+        return f'<p class="note missing-note">{NOTE_MISSING}: the owner has not explained it</p>'
+    return ""
+
+
+def goal_on_track(data: dict[str, Any], goal_id: str) -> str:
+    """How many of a goal's KPIs are on track in their latest complete period."""
+    kpi_ids = {k["kpi_id"] for k in data["kpis"] if k["goal_id"] == goal_id}
+    on_track = sum(
+        row["status"] == "on_track" for row in data["scorecard"] if row["kpi_id"] in kpi_ids
+    )
+    return f"{on_track} of {len(kpi_ids)} KPIs on track"
+
+
+def noted_periods(notes: dict[str, list[dict[str, Any]]], kpi_id: str) -> set[Any]:
+    return {note["period_start"] for note in notes.get(kpi_id, [])}
+
+
 def _badge(status: str | None, held_reason: str | None = None) -> str:
     """The status as a coloured badge; a held KPI shows why instead of a status colour."""
     if held_reason:
@@ -86,7 +191,11 @@ def _badge(status: str | None, held_reason: str | None = None) -> str:
 
 
 def trend_chart(
-    points: list[dict[str, Any]], unit: str | None, width: int = 380, height: int = 150
+    points: list[dict[str, Any]],
+    unit: str | None,
+    width: int = 380,
+    height: int = 150,
+    noted: set[Any] | None = None,
 ) -> str:
     """An SVG line chart of the complete periods, with the target as a dashed line."""
     values = [p["value"] for p in points if p["value"] is not None]
@@ -108,8 +217,13 @@ def trend_chart(
         return pad + inner_h * (1 - (value - low) / (high - low))
 
     parts = [f'<svg class="trend-chart" width="{width}" height="{height}" role="img">']
-    parts.append(f'<text x="2" y="{pad + 4}">{html.escape(format_value(high, unit))}</text>')
-    parts.append(f'<text x="2" y="{pad + inner_h}">{html.escape(format_value(low, unit))}</text>')
+    for step in range(3):  # gridlines at the top, middle and bottom, labelled
+        level = high - (high - low) * step / 2
+        parts.append(
+            f'<line class="gridline" x1="{pad_left}" x2="{pad_left + inner_w}" '
+            f'y1="{y(level):.1f}" y2="{y(level):.1f}" stroke="#eaeef2"/>'
+            f'<text x="2" y="{y(level) + 4:.1f}">{html.escape(format_value(level, unit))}</text>'
+        )
     line = [(x(i), y(p["value"])) for i, p in enumerate(points) if p["value"] is not None]
     parts.append(
         '<polyline class="value-line" fill="none" stroke="#0969da" stroke-width="2" points="'
@@ -117,6 +231,8 @@ def trend_chart(
         + '"/>'
     )
     target_line = [(x(i), y(p["target"])) for i, p in enumerate(points) if p["target"] is not None]
+    if len(target_line) == 1:  # one period: draw the target across the chart
+        target_line = [(pad_left, target_line[0][1]), (pad_left + inner_w, target_line[0][1])]
     if target_line:
         parts.append(
             '<polyline class="target-line" fill="none" stroke="#cf222e" stroke-dasharray="4 3" '
@@ -125,6 +241,11 @@ def trend_chart(
     for i, p in enumerate(points):
         if p["value"] is None:
             continue
+        if noted and p["period_start"] in noted:
+            parts.append(
+                f'<rect class="note-mark" x="{x(i) - 5:.1f}" y="{y(p["value"]) - 5:.1f}" '
+                'width="10" height="10" fill="#fff8c5" stroke="#b08800"/>'
+            )
         colour = STATUS_COLOURS.get(p["status"] or "no_data", "#6e7781")
         parts.append(
             f'<circle class="point" data-period="{p["period_start"]}" data-value="{p["value"]!r}" '
@@ -137,8 +258,13 @@ def trend_chart(
     return "".join(parts)
 
 
-def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None) -> str:
-    generated_at = generated_at or dt.datetime.now()
+def render_report(
+    data: dict[str, Any], generated_at: dt.datetime | None = None, timezone: str | None = None
+) -> str:
+    import os
+
+    generated_at = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    timezone = timezone or os.environ.get("KPI_REPORTING_TIMEZONE", "Europe/Amsterdam")
     scorecard = {row["kpi_id"]: row for row in data["scorecard"]}
     points: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in data["values"]:
@@ -153,9 +279,14 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
     esc = html.escape
     validation = data.get("validation")  # kpi id -> KpiValidation, when computed
 
+    title = "KPI report" + (f": {data['view']}" if data.get("view") else "")
     body = [
-        "<h1>KPI report</h1>",
-        f'<p class="meta">As of {esc(str(as_of))}; generated {generated_at:%Y-%m-%d %H:%M}.</p>',
+        f"<h1>{esc(title)}</h1>",
+        f'<p class="meta">As of {esc(str(as_of))} ({esc(timezone)}); generated '
+        f"{generated_at:%Y-%m-%d %H:%M} UTC.</p>",
+        legend(),
+        "<h2>Summary</h2>",
+        summary_table(data),
         '<h2>Data freshness</h2><table class="freshness"><tr><th>source</th><th>data from</th>'
         "<th>data until</th><th>days behind the as-of day</th></tr>",
     ]
@@ -167,7 +298,10 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
         )
     body.append("</table>")
     for goal in data["goals"]:
-        body.append(f'<h2 class="goal">{esc(goal["goal_name"])}</h2>')
+        body.append(
+            f'<h2 class="goal">{esc(goal["goal_name"])} '
+            f'<span class="meta goal-count">{goal_on_track(data, goal["goal_id"])}</span></h2>'
+        )
         if goal["description"]:
             body.append(f'<p class="meta">{esc(goal["description"])}</p>')
         for csf in (c for c in data["csfs"] if c["goal_id"] == goal["goal_id"]):
@@ -187,6 +321,11 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
                     for n in notes.get(kpi["kpi_id"], [])
                 )
                 checks, chart = validation_parts(validation, kpi, points, STATUS_COLOURS)
+                chart = chart or trend_chart(
+                    points.get(kpi["kpi_id"], []),
+                    kpi["unit"],
+                    noted=noted_periods(notes, kpi["kpi_id"]),
+                )
                 body.append(
                     f'<div class="kpi" id="kpi-{esc(kpi["kpi_id"])}"><div>'
                     f"<strong>{esc(kpi['kpi_name'])}</strong> "
@@ -195,13 +334,13 @@ def render_report(data: dict[str, Any], generated_at: dt.datetime | None = None)
                     f'<p class="meta">Target {format_value(kpi["target"], kpi["unit"])} by '
                     f"{kpi['deadline']} · {esc(kpi['frequency'])} · "
                     f"owner {esc(kpi['owner'] or '')}</p>"
-                    f"<p>{esc(kpi['description'] or '')}</p>{kpi_notes}{checks}</div>"
-                    f"{chart or trend_chart(points.get(kpi['kpi_id'], []), kpi['unit'])}</div>"
+                    f"<p>{esc(kpi['description'] or '')}</p>{kpi_notes}{_missing_note(card)}"
+                    f"{checks}</div>{chart}</div>"
                 )
-    legend = " ".join(_badge(status) for status in STATUS_STYLE if status != "held")
-    body.append(f'<p class="meta">Status: {legend}. Dashed line: target.</p>')
     if validation is not None:
         body.append(f'<p class="meta">{VALIDATION_LEGEND}</p>')
+    if not data.get("view"):
+        body.append(sections_per_team_and_person(data))
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>KPI report</title>'
         f"<style>{CSS}{VALIDATION_CSS}</style></head><body>{''.join(body)}</body></html>"

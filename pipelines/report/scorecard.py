@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 STATUS_STYLE = {
     "on_track": "bold green",
@@ -149,3 +151,95 @@ def scorecard_csv(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         writer.writerow({k: _plain(v) for k, v in row.items()})
     return buffer.getvalue()
+
+
+# --- the compact table: one row per KPI, owner and note on a second line -----------------------
+
+NOTE_MISSING = "no note yet"
+COMPACT_WIDTHS = {"KPI": 34, "Period": 10, "Value": 11, "Target": 11, "Status": 9, "Change": 17}
+
+
+def note_text(row: dict[str, Any]) -> str:
+    """The owner's note, or "no note yet" for an off-track (or held) period without one."""
+    if row.get("note"):
+        author = f" ({row['note_author']})" if row.get("note_author") else ""
+        return f"{row['note']}{author}"
+    if row.get("status") in {"off_track", "held"}:
+        return NOTE_MISSING
+    return ""
+
+
+def short_period(row: dict[str, Any]) -> str:
+    """2026-W39, 2026-09, 2026-Q3 or the day: the period in at most 10 characters."""
+    start = row.get("period_start")
+    if start is None:
+        return "none yet"
+    frequency = row.get("frequency")
+    if frequency == "weekly":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if frequency == "monthly":
+        return f"{start:%Y-%m}"
+    if frequency == "quarterly":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return start.isoformat()
+
+
+def _cell(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def compact_scorecard(
+    rows: list[dict[str, Any]],
+    teams: dict[str, str | None] | None = None,
+    width: int = 100,
+    title: str = "KPI scorecard",
+) -> Group:
+    """The scorecard in `width` columns (at least 100 fit): a row per KPI with period, value,
+    target, status and change, and a second line with the owner, team and note."""
+    import textwrap
+
+    teams = teams or {}
+    header = " ".join(name.ljust(w) for name, w in COMPACT_WIDTHS.items()).rstrip()
+    lines: list[Text] = [Text(title, style="bold"), Text(header, style="bold")]
+    for row in rows:
+        status = row.get("status") or "no_data"
+        unit = row.get("unit")
+        cells = [
+            _cell(f"{row['kpi_id']}", COMPACT_WIDTHS["KPI"]),
+            short_period(row),
+            _cell(format_value(row.get("value"), unit), COMPACT_WIDTHS["Value"]),
+            _cell(format_value(row.get("target"), unit), COMPACT_WIDTHS["Target"]),
+        ]
+        line = Text(
+            " ".join(
+                c.ljust(w) for c, w in zip(cells, list(COMPACT_WIDTHS.values())[:4], strict=True)
+            )
+            + " "
+        )
+        line.append(
+            status.replace("_", " ").ljust(COMPACT_WIDTHS["Status"]), STATUS_STYLE.get(status, "")
+        )
+        line.append(" " + _cell(_change(row), COMPACT_WIDTHS["Change"]))
+        lines.append(line)
+        second = [row.get("kpi_name") or ""]
+        if row.get("held_reason"):  # the value is the last good one; say why it is not newer
+            second.append(str(row["held_reason"]))
+        if row.get("owner"):
+            second.append(f"owner {row['owner']}")
+        if teams.get(row["kpi_id"]):
+            second.append(f"team {teams[row['kpi_id']]}")
+        for column in ("pace", "pace_status"):
+            if isinstance(row.get(column), str):
+                second.append(f"pace {row[column].replace('_', ' ')}")
+        note = note_text(row)
+        if note:
+            second.append(f"note: {note}")
+        for wrapped in textwrap.wrap(
+            " · ".join(second),
+            width=max(width, 60) - 1,
+            initial_indent="    ",
+            subsequent_indent="      ",
+        ):
+            lines.append(Text(wrapped, style="dim" if NOTE_MISSING not in wrapped else "yellow"))
+    return Group(*lines)

@@ -35,7 +35,13 @@ select
     kpi_values.numerator,
     kpi_values.denominator,
     kpis.owner,
-    kpi_values.kpi_id
+    kpi_values.kpi_id,
+    -- views per level: filter by level, team, person, goal or CSF
+    kpis.level,
+    kpis.team,
+    kpis.person,
+    kpis.goal_id,
+    kpis.csf_id
 from kpi_values
 inner join kpis
     on kpis.kpi_id = kpi_values.kpi_id

@@ -19,6 +19,12 @@ csfs as (
 
     select * from {{ ref('dim_csf') }}
 
+),
+
+kpis as (
+
+    select * from {{ ref('dim_kpi') }}
+
 )
 
 select
@@ -40,9 +46,19 @@ select
     scorecard.note,
     scorecard.held_reason,
     scorecard.held_since,
-    scorecard.kpi_id
+    scorecard.kpi_id,
+    -- views per level: filter by level, team, person, goal or CSF
+    kpis.level,
+    kpis.team,
+    kpis.person,
+    scorecard.goal_id,
+    scorecard.csf_id,
+    coalesce(scorecard.status in ('off_track', 'held') and scorecard.note is null, false)
+        as note_missing
 from scorecard
 left join goals
     on goals.goal_id = scorecard.goal_id
 left join csfs
     on csfs.csf_id = scorecard.csf_id
+left join kpis
+    on kpis.kpi_id = scorecard.kpi_id
