@@ -80,13 +80,15 @@ def alert_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunAlert:
             alert.failed_steps.append(event.step_key or "")
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
-            warning = getattr(evaluation, "severity", None) == dg.AssetCheckSeverity.WARN
-            if evaluation is not None and not evaluation.passed and not warning:  # type: ignore[union-attr]
+            if evaluation is None or evaluation.passed:  # type: ignore[union-attr]
+                continue
+            if evaluation.check_name == FRESHNESS_CHECK:  # type: ignore[union-attr]
+                # a warning, not a failure: the source and the KPIs that read it
+                alert.stale_sources.append(evaluation.description or "")  # type: ignore[union-attr]
+            elif getattr(evaluation, "severity", None) != dg.AssetCheckSeverity.WARN:
                 alert.failed_checks.append(
                     f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                 )
-                if evaluation.check_name == FRESHNESS_CHECK:  # type: ignore[union-attr]
-                    alert.stale_sources.append(evaluation.description or "")  # type: ignore[union-attr]
         elif event.event_type == dg.DagsterEventType.ASSET_OBSERVATION and event.asset_key:
             observation = event.event_specific_data.asset_observation  # type: ignore[union-attr]
             reason = observation.metadata.get("held_because")
