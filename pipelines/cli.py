@@ -463,12 +463,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from pipelines.kpis.loader import load_portfolio
+    import json
+
+    from pipelines.kpis.facts import load_fact_catalog
+    from pipelines.kpis.usable import usable_portfolio
+    from pipelines.validation.missing_notes import missing_notes, missing_notes_text
     from pipelines.validation.output import exit_code, validation_json, validation_text
     from pipelines.validation.warehouse import validate_portfolio, warehouse_as_of
 
     settings = Settings.from_env()
-    portfolio = load_portfolio(settings.definitions_dir)
+    # The KPIs the warehouse builds: a definition with errors is left out of it (see lint).
+    portfolio = usable_portfolio(settings.definitions_dir, load_fact_catalog()).portfolio
     if args.kpi and not all(portfolio.kpi(kpi_id) for kpi_id in args.kpi):
         unknown = [kpi_id for kpi_id in args.kpi if not portfolio.kpi(kpi_id)]
         err.print(f"[red]unknown KPI(s): {', '.join(unknown)}[/red]")
@@ -490,14 +495,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 kpi_ids=args.kpi,
                 min_history=args.min_history,
             )
+            unexplained = missing_notes(con, as_of, args.note_after_days, args.kpi)
     except FileNotFoundError as exc:
         err.print(f"[red]{exc}[/red]")
         return 2
     if args.format == "json":
-        print(validation_json(results, as_of))
+        payload = json.loads(validation_json(results, as_of))
+        payload["missing_notes"] = [note.as_json() for note in unexplained]
+        print(json.dumps(payload, indent=2))
     else:
         console.print(validation_text(results, as_of), highlight=False)
-    return exit_code(results, strict=args.strict)
+        console.print(missing_notes_text(unexplained, args.note_after_days), highlight=False)
+    code = exit_code(results, strict=args.strict)
+    return 1 if args.strict and unexplained else code
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
@@ -636,6 +646,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--min-history",
         type=int,
         help="complete periods needed before a target is judged (default: as --periods)",
+    )
+    validate.add_argument(
+        "--note-after-days",
+        type=int,
+        default=7,
+        help="list off-track periods still without an owner's note this many days after they "
+        "ended (default 7; --strict fails on them)",
     )
     validate.set_defaults(func=cmd_validate)
 

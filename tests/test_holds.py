@@ -118,6 +118,13 @@ def test_a_failed_check_holds_only_the_kpis_downstream_of_its_table(tmp_path, fi
         assert sorted(held_values) == sorted((k, REASON, FIXTURE_AS_OF) for k in SEA)
         assert {s for s, r in about.items() if r} == {"google_ads"}
 
+        # Validation: a held KPI is not measurable for now, with the check named.
+        capsys.readouterr()
+        main(["validate", "--format", "json", "--kpi", "sea_roas"])
+        verdict = json.loads(capsys.readouterr().out)["kpis"][0]
+        assert verdict["measurability"] == "not_measurable"
+        assert any(REASON in reason for reason in verdict["reasons"])
+
         # The run summary says what was held and why; the scorecard shows it instead of a status.
         assert "3 KPI(s) held at their last good values" in out
         for kpi in SEA:
