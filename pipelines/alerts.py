@@ -39,7 +39,9 @@ class RunAlert:
 
     def summary(self) -> str:
         if self.kind == "kpis_held":
-            parts = [f"Run {self.run_id[:8]} of {self.job_name} completed with held KPIs."]
+            parts = [f"Run {self.run_id[:8]} of {self.job_name} holds KPIs at their last values."]
+        elif self.kind == "sources_stale":
+            parts = [f"Run {self.run_id[:8]} of {self.job_name}: sources stopped delivering."]
         else:
             parts = [f"Run {self.run_id[:8]} of {self.job_name} failed."]
         if self.held_kpis:
@@ -122,13 +124,20 @@ def _kpi_owners() -> dict[str, str | None]:
     return {kpi.id: kpi.owner for kpi in portfolio.portfolio.kpis}
 
 
-def held_alert(run_id: str, selection: Any, owners: dict[str, str | None]) -> RunAlert:
-    """The alert of a run that completed while a failed check held some KPIs."""
+def held_alert(
+    run_id: str,
+    selection: Any,
+    owners: dict[str, str | None],
+    stale_sources: list[str] | None = None,
+) -> RunAlert:
+    """The alert of a run in which a failed check holds KPIs, or sources stopped delivering
+    (stale sources hold nothing: their KPIs' newer periods stay incomplete)."""
     alert = RunAlert(
         run_id=run_id,
         job_name="kpi warehouse build",
         failed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        kind="kpis_held",
+        kind="kpis_held" if selection.kpis else "sources_stale",
+        stale_sources=list(stale_sources or []),
         held_kpis=[
             {
                 "kpi": kpi_id,

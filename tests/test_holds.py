@@ -138,6 +138,7 @@ def test_a_failed_check_holds_only_the_kpis_downstream_of_its_table(tmp_path, fi
             (k, owners[k], REASON) for k in SEA
         )
         assert alert["failed_checks"] == ["raw/google_ads_campaign_days:pandera_schema"]
+        assert any(s.startswith("ga4: stale") for s in alert["stale_sources"])
 
         # In Dagster, the held KPI assets were not materialised in that run, and an
         # observation names the check that held them.

@@ -262,6 +262,9 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
         lock_target = warehouse.writer_lock_target
         with writer_lock(lock_target, what=f"run {context.run.run_id[:8]} (dbt build)"):
             selection = decide_holds(warehouse, manifest)
+            # Held KPIs and stale sources are alerted in every run they occur, also one that
+            # finds nothing new to build (a source that stopped delivering looks like that).
+            notify_held_and_stale(warehouse, context.run.run_id, selection)
             held = list(_held_observations(context, selection, keys_by_uid))
             stamp = project.project_dir / project.target_path / FINGERPRINT_FILE
             inputs = build_inputs(warehouse.raw, stamp.read_text(), warehouse.engine)
@@ -283,8 +286,6 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
             yield from held
             if set(context.selected_asset_keys) == set(context.assets_def.keys):
                 record(state_dir, inputs)
-        if selection.kpis:
-            notify_held(warehouse, context.run.run_id, selection)
         prune_invocation_dirs(project.project_dir / project.target_path)
 
     return kpi_warehouse_dbt
@@ -315,18 +316,48 @@ def _held_observations(
         )
 
 
-def notify_held(warehouse: WarehouseResource, run_id: str, selection: HeldSelection) -> None:
-    """Alert once per run that completed with held KPIs: which, whose, and why."""
+def stale_sources(warehouse: WarehouseResource, kpi_ids_by_source: Mapping[str, list[str]]):
+    """What the freshness check says of every source that stopped delivering, as of the run."""
+    from pipelines.checks.freshness import check_freshness
+    from pipelines.ingest.sources import SOURCES
+
+    as_of_ts = run_context_values(warehouse.raw).get("as_of_ts")
+    as_of = dt.datetime.fromisoformat(as_of_ts).date() if as_of_ts else dt.date.today()
+    options = warehouse.ingest_options()
+    messages = []
+    for name in SOURCES:
+        outcome = check_freshness(
+            warehouse.raw,
+            name,
+            options.freshness.for_source(name),
+            as_of,
+            kpi_ids_by_source.get(name, []),
+        )
+        if not outcome.passed:
+            messages.append(outcome.message)
+    return messages
+
+
+def notify_held_and_stale(
+    warehouse: WarehouseResource, run_id: str, selection: HeldSelection
+) -> None:
+    """One alert for a run with held KPIs or stale sources: which, whose, and why."""
     from pipelines.alerts import held_alert
+    from pipelines.ingest.sources import SOURCES
     from pipelines.kpis.facts import load_fact_catalog
+    from pipelines.kpis.source_kpis import kpis_reading
     from pipelines.kpis.usable import usable_portfolio
 
-    portfolio = usable_portfolio(Path(warehouse.definitions_dir), load_fact_catalog()).portfolio
-    owners = {kpi.id: kpi.owner for kpi in portfolio.kpis}
+    facts = load_fact_catalog()
+    portfolio = usable_portfolio(Path(warehouse.definitions_dir), facts).portfolio
+    readers = {name: kpis_reading(name, portfolio.kpis, facts) for name in SOURCES}
     try:
-        deliver(held_alert(run_id, selection, owners))
-    except OSError as exc:  # an alert that cannot be written must not fail a completed build
-        log.error(f"could not record the held-KPIs alert: {exc}")
+        stale = stale_sources(warehouse, readers)
+        if selection.kpis or stale:
+            owners = {kpi.id: kpi.owner for kpi in portfolio.kpis}
+            deliver(held_alert(run_id, selection, owners, stale))
+    except OSError as exc:  # an alert that cannot be written must not fail the build
+        log.error(f"could not record the alert of held KPIs and stale sources: {exc}")
 
 
 def mart_asset_keys(manifest_path: Path) -> list[dg.AssetKey]:
