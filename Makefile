@@ -24,12 +24,12 @@ run: install
 	@if [ ! -d "$(LANDING_DIR)" ] || [ -z "$$(ls -A "$(LANDING_DIR)" 2>/dev/null)" ]; then \
 		$(BIN)/kpi-warehouse demo-data --out "$(LANDING_DIR)" --days $(DEMO_DAYS); \
 	fi
-	$(BIN)/kpi-warehouse lint
+	@$(BIN)/kpi-warehouse lint || echo "The KPIs with errors above are left out of the run."
 	@if [ -z "$$KPI_PII_SALT" ]; then \
 		echo "KPI_PII_SALT is not set: demo mode, personal data hashed with a built-in demo salt."; \
 		export KPI_DEMO_MODE=1; \
 	fi; \
-	$(BIN)/kpi-warehouse run
+	$(BIN)/kpi-warehouse run || [ $$? -eq 3 ]  # 3: completed, some KPIs held (said above)
 
 test: install
 	$(BIN)/ruff check pipelines tests benchmarks
