@@ -288,13 +288,14 @@ def render_report(
         "<h2>Summary</h2>",
         summary_table(data),
         '<h2>Data freshness</h2><table class="freshness"><tr><th>source</th><th>data from</th>'
-        "<th>data until</th><th>days behind the as-of day</th></tr>",
+        "<th>data until</th><th>days behind the as-of day</th><th>held</th></tr>",
     ]
     for row in data["about"]:
         behind = (as_of.date() - row["data_until"]).days if as_of and row["data_until"] else None
         body.append(
             f'<tr class="source" data-source="{esc(row["source"])}"><td>{esc(row["source"])}</td>'
-            f"<td>{row['data_from']}</td><td>{row['data_until']}</td><td>{behind}</td></tr>"
+            f"<td>{row['data_from']}</td><td>{row['data_until']}</td><td>{behind}</td>"
+            f"<td>{esc(row.get('held_reason') or '')}</td></tr>"
         )
     body.append("</table>")
     for goal in data["goals"]:
