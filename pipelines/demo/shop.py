@@ -14,16 +14,18 @@ from pipelines.demo.formatting import write_csv
 from pipelines.ingest import shopify, zendesk
 
 ZONE = ZoneInfo("Europe/Amsterdam")
-CHANNELS = [  # (channel, share of sessions, key-event rate)
-    ("Organic Search", 0.38, 0.011),
-    ("Direct", 0.2, 0.014),
-    ("Paid Search", 0.16, 0.024),
-    ("Cross-network", 0.1, 0.015),
-    ("Organic Social", 0.05, 0.008),
-    ("Email", 0.05, 0.03),
-    ("Referral", 0.03, 0.012),
-    ("Paid Social", 0.03, 0.006),
+CHANNELS = [  # (channel, share of sessions, key-event rate): about 2 % overall, as in retail
+    ("Organic Search", 0.38, 0.0195),
+    ("Direct", 0.2, 0.02),
+    ("Paid Search", 0.16, 0.028),
+    ("Cross-network", 0.1, 0.016),
+    ("Organic Social", 0.05, 0.009),
+    ("Email", 0.05, 0.035),
+    ("Referral", 0.03, 0.015),
+    ("Paid Social", 0.03, 0.008),
 ]
+RETURNING_SHARE = 0.3  # of orders: a mid-size shop's repeat rate
+GA4_DAILY_SESSIONS = 1750  # at scale 1: about 20,000 organic sessions a month
 FIRST_NAMES = [
     "Anna",
     "Bram",
@@ -123,10 +125,13 @@ def write_ga4(out_dir: Path, start: dt.date, days: int, scale: float, seed: int)
         totals = [0, 0, 0.0, 0.0]
         day = first
         while day <= last:
+            # Web traffic follows the shop's season only softly, and grows a little (SEO work).
+            level = season(day) ** 0.25 * (1 + 0.0004 * (day - start).days)
             for channel, share, rate in CHANNELS:
-                sessions = int(1200 * scale * share * season(day) * rng.uniform(0.85, 1.15))
+                sessions = int(GA4_DAILY_SESSIONS * scale * share * level * rng.uniform(0.85, 1.15))
                 engaged = int(sessions * rng.uniform(0.5, 0.7))
-                key_events = int(sessions * rate * rng.uniform(0.7, 1.3))
+                # rounded at random, so small channels keep their rate on average
+                key_events = int(sessions * rate * rng.uniform(0.7, 1.3) + rng.random())
                 revenue = round(key_events * rng.uniform(90, 160), 2)
                 rows.append(
                     [
@@ -197,7 +202,7 @@ def _offset_time(moment: dt.datetime) -> str:
 
 def write_orders(out_dir: Path, start: dt.date, days: int, scale: float, seed: int) -> list[Path]:
     rng = random.Random(f"orders-{seed}")
-    customers = max(50, int(1500 * scale))
+    seen = 0  # customers so far
     statuses = (
         ["paid"] * 86
         + ["partially_refunded"] * 4
@@ -216,8 +221,12 @@ def write_orders(out_dir: Path, start: dt.date, days: int, scale: float, seed: i
         while day <= last:
             for _ in range(order_count(day, scale, rng)):
                 number += 1
-                # a few loyal customers buy often: repeat purchases
-                customer = int(customers * rng.random() ** 2.2)
+                # most orders come from new customers; a few loyal ones buy again and again
+                if seen and rng.random() < RETURNING_SHARE:
+                    customer = int(seen * rng.random() ** 2.2)
+                else:
+                    customer = seen
+                    seen += 1
                 name, email = _person(rng, customer)
                 pos = rng.random() < 0.04
                 moment = order_moment(day, rng)
@@ -283,9 +292,9 @@ def write_orders(out_dir: Path, start: dt.date, days: int, scale: float, seed: i
 
 
 def _business_reply_minutes(created: dt.datetime, rng: random.Random) -> float:
-    """Replies come during office hours (Mon-Fri 9-17): evening and weekend tickets wait."""
+    """Replies come during office hours (Mon-Sat 9-17): evening and Sunday tickets wait."""
     moment = created + dt.timedelta(minutes=rng.choice((15, 45, 90, 180, 300, 600)))
-    while moment.weekday() >= 5 or not 9 <= moment.hour < 17:
+    while moment.weekday() == 6 or not 9 <= moment.hour < 17:
         moment += dt.timedelta(hours=1)
         moment = moment.replace(minute=rng.randrange(60))
     return round((moment - created).total_seconds() / 60)
@@ -382,7 +391,7 @@ def write_surveys(out_dir: Path, start: dt.date, days: int, scale: float, seed: 
         while day <= last:
             for _ in range(int(1.2 * scale * rng.uniform(0.4, 1.6) + rng.random())):
                 respondent += 3301
-                score = min(10, max(0, round(rng.gauss(7.8, 2.0))))
+                score = min(10, max(0, round(rng.gauss(8.3, 1.6))))
                 csat_index = min(4, max(0, round((score - 1) / 2.2 + rng.uniform(-0.6, 0.6))))
                 ended = dt.datetime.combine(day, dt.time(rng.randrange(24), rng.randrange(60)))
                 name, email = _person(rng, rng.randrange(5000))
