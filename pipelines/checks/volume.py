@@ -97,6 +97,8 @@ ENTITY_MIN_ROWS = 6
 ENTITY_MAX_DISPERSION = 0.05  # variance / mean below this: entities listed daily, not events
 MAX_LEFT_OUT = 3  # more drops than this in the training window: the level changed, keep them
 MIN_SAME_WEEKDAYS = 3
+SEASON_WEEKS = 8  # the weekday factors: from up to the last 8 complete weeks
+LEVEL_DAYS = 7  # the local level: mean of the last week, deseasonalised
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -139,6 +141,8 @@ def _weekday_f(groups: Mapping[int, list[int]]) -> float:
     values = [v for g in groups.values() for v in g]
     grand = statistics.fmean(values)
     k, n = len(groups), len(values)
+    if k < 2 or n <= k:
+        return 0.0
     between = sum(len(g) * (statistics.fmean(g) - grand) ** 2 for g in groups.values()) / (k - 1)
     within = sum((v - statistics.fmean(g)) ** 2 for g in groups.values() for v in g) / (n - k)
     if within == 0:
@@ -160,26 +164,74 @@ def _use_seasonality(training: Mapping[dt.date, int], settings: VolumeSettings) 
 
 @dataclass(frozen=True)
 class _Fit:
-    """Mean count per weekday group (one group without seasonality) and the sample standard
-    deviation of the training days around it. (A linear trend was tried and left out: fitted on
-    28 days of a yearly curve it overshoots near the peaks and caused false alarms.)"""
+    """A multiplicative decomposition of the training days: count = level x weekday factor x
+    noise (classical decomposition, as Prophet-like tools do it). `factors` are the weekday
+    factors (all 1 without seasonality), `level` the local level of the deseasonalised series
+    (mean of its last `LEVEL_DAYS` days, so it follows a slow trend such as a yearly season) and
+    `spread` the root mean square of the one-step-ahead errors of that level on the training
+    days (deseasonalised units): how far a day falls from the level the days before it gave."""
 
-    levels: dict[int, float]
+    factors: dict[int, float]
+    level: float
     spread: float
     seasonal: bool
+    factor_weeks: int = 0
 
     def at(self, day: dt.date) -> float:
-        return self.levels[day.weekday() if self.seasonal else 0]
+        return self.level * self.factors[day.weekday()]
+
+    def spread_at(self, day: dt.date) -> float:
+        return self.spread * self.factors[day.weekday()]
 
 
-def _fit(training: Mapping[dt.date, int], seasonal: bool) -> _Fit:
-    groups: dict[int, list[int]] = {}
-    for day, rows in training.items():
-        groups.setdefault(day.weekday() if seasonal else 0, []).append(rows)
-    levels = {g: statistics.fmean(values) for g, values in groups.items()}
-    squares = sum((r - levels[g]) ** 2 for g, values in groups.items() for r in values)
-    freedom = len(training) - len(groups)
-    return _Fit(levels, math.sqrt(squares / freedom) if freedom > 0 else 0.0, seasonal)
+def _weekday_factors(
+    history: Mapping[dt.date, int], last: dt.date
+) -> tuple[dict[int, float], int, float]:
+    """Each weekday's factor: the mean, over the complete 7-day blocks of the training days
+    (counted back from the last one), of its count divided by its block's mean, normalised to
+    average 1. A block holds each weekday once, so its mean carries no weekday effect and follows
+    a slow trend; dividing by it keeps the trend out of the factors (a plain weekday mean over
+    overall mean would credit a rising season to the later weekdays)."""
+    ratios: dict[int, list[float]] = {}
+    weeks = used = 0
+    while weeks < SEASON_WEEKS:
+        block = [last - dt.timedelta(days=7 * weeks + i) for i in range(7)]
+        if not all(d in history for d in block):
+            break
+        mean = statistics.fmean(history[d] for d in block)
+        if mean > 0:  # a week without rows has no shares
+            used += 1
+            for d in block:
+                ratios.setdefault(d.weekday(), []).append(history[d] / mean)
+        weeks += 1
+    weeks = used
+    if len(ratios) < 7 or weeks < 2:
+        return {w: 1.0 for w in range(7)}, 0, 0.0
+    raw = {w: statistics.fmean(values) for w, values in ratios.items()}
+    norm = statistics.fmean(raw.values())
+    return {w: value / norm for w, value in raw.items()}, weeks, _weekday_f(ratios)
+
+
+def _fit(
+    training: Mapping[dt.date, int], seasonal: bool, history: Mapping[dt.date, int] | None = None
+) -> _Fit:
+    weeks = 0
+    factors = {w: 1.0 for w in range(7)}
+    if seasonal:
+        factors, weeks, _ = _weekday_factors(history or training, max(training))
+        seasonal = weeks > 0
+    days = sorted(training)
+    level_of = [training[d] / factors[d.weekday()] if factors[d.weekday()] else 0.0 for d in days]
+    level = statistics.fmean(level_of[-LEVEL_DAYS:])
+    errors = [
+        level_of[i] - statistics.fmean(level_of[i - LEVEL_DAYS : i])
+        for i in range(LEVEL_DAYS, len(days))
+    ]
+    if len(errors) >= 2:
+        spread = math.sqrt(statistics.fmean(e * e for e in errors))
+    else:
+        spread = statistics.stdev(level_of) if len(level_of) >= 2 else 0.0
+    return _Fit(factors, level, spread, seasonal, weeks)
 
 
 @dataclass(frozen=True)
@@ -287,8 +339,19 @@ def judge_volume(
             training_days=len(training),
             partial_day=partial_day,
         )
+    # The weekday pattern is measured on up to SEASON_WEEKS weeks before the judged day (the
+    # training days and the history before them), as each day's share of its week.
+    season_start = max(first, judged - dt.timedelta(days=7 * SEASON_WEEKS))
+    history = {
+        season_start + dt.timedelta(days=i): days.get(season_start + dt.timedelta(days=i), 0)
+        for i in range((judged - season_start).days)
+    }
+    history = {d: r for d, r in history.items() if d not in partial}
     seasonal = _use_seasonality(training, settings)
-    fit = _fit(training, seasonal)
+    if not seasonal and settings.seasonality == "auto":
+        _, weeks, ratio_f = _weekday_factors(history, judged - dt.timedelta(days=1))
+        seasonal = weeks >= MIN_SAME_WEEKDAYS and ratio_f >= SEASONALITY_F
+    fit = _fit(training, seasonal, history)
     # Rows that vary far less than a count of events would are entities listed every day --
     # campaigns, channels, queries: no Poisson floor, and judged whatever their number. Robust
     # to an earlier incident: median level at least ENTITY_MIN_ROWS, and the squared scaled
@@ -302,24 +365,28 @@ def judge_volume(
     kept = _without_drops(training, seasonal, entities, settings)
     left_out = len(training) - len(kept)
     if 0 < left_out <= MAX_LEFT_OUT and len(kept) >= settings.min_training_days:
+        history = {d: r for d, r in history.items() if d in kept or d not in training}
         training = kept
-        fit = _fit(training, seasonal)
+        fit = _fit(training, seasonal, history)
     else:
         left_out = 0
+    seasonal = fit.seasonal
     expected = fit.at(judged)
+    level = f"level {fit.level:,.1f} (mean of the last {min(LEVEL_DAYS, len(training))} days"
     if seasonal:
-        same = sum(1 for d in training if d.weekday() == judged.weekday())
+        factor = fit.factors[judged.weekday()]
         basis = (
-            f"mean of the {same} {WEEKDAYS[judged.weekday()]}s in the last "
-            f"{len(training)} days (weekday pattern)"
+            f"{level}, weekday-adjusted) x {WEEKDAYS[judged.weekday()]} factor {factor:.3f} "
+            f"(weekday pattern, from {fit.factor_weeks} weeks)"
         )
     else:
-        basis = f"mean of the last {len(training)} days"
+        basis = f"{level})"
+    basis += f" of {len(training)} training days"
     if left_out:
         basis += f", {left_out} earlier drop(s) left out"
     if entities:
         basis += "; rows vary far less than counts of events, so no count floor"
-    spread = _floored(fit.spread, expected, entities)
+    spread = _floored(fit.spread_at(judged), expected, entities)
     lower = _lower(expected, spread, settings)
     upper = expected + settings.sensitivity * spread
     common = {
