@@ -176,6 +176,7 @@ class _Fit:
     spread: float
     seasonal: bool
     factor_weeks: int = 0
+    weight: float = 0.0
 
     def at(self, day: dt.date) -> float:
         return self.level * self.factors[day.weekday()]
@@ -193,33 +194,37 @@ def _weekday_factors(
     a slow trend; dividing by it keeps the trend out of the factors (a plain weekday mean over
     overall mean would credit a rising season to the later weekdays)."""
     ratios: dict[int, list[float]] = {}
-    weeks = used = 0
-    while weeks < SEASON_WEEKS:
-        block = [last - dt.timedelta(days=7 * weeks + i) for i in range(7)]
+    weeks = 0
+    for week in range(SEASON_WEEKS):
+        block = [last - dt.timedelta(days=7 * week + i) for i in range(7)]
         if not all(d in history for d in block):
-            break
+            continue  # a week with a partial day or an earlier drop left out
         mean = statistics.fmean(history[d] for d in block)
         if mean > 0:  # a week without rows has no shares
-            used += 1
+            weeks += 1
             for d in block:
                 ratios.setdefault(d.weekday(), []).append(history[d] / mean)
-        weeks += 1
-    weeks = used
     if len(ratios) < 7 or weeks < 2:
         return {w: 1.0 for w in range(7)}, 0, 0.0
-    raw = {w: statistics.fmean(values) for w, values in ratios.items()}
+    # the median share: one odd week (an incident before the training days) does not move it
+    raw = {w: statistics.median(values) for w, values in ratios.items()}
     norm = statistics.fmean(raw.values())
     return {w: value / norm for w, value in raw.items()}, weeks, _weekday_f(ratios)
 
 
 def _fit(
-    training: Mapping[dt.date, int], seasonal: bool, history: Mapping[dt.date, int] | None = None
+    training: Mapping[dt.date, int],
+    weight: float = 0.0,
+    history: Mapping[dt.date, int] | None = None,
 ) -> _Fit:
+    """`weight`: the share of the measured weekday effect used (0: none, 1: all of it)."""
     weeks = 0
     factors = {w: 1.0 for w in range(7)}
-    if seasonal:
-        factors, weeks, _ = _weekday_factors(history or training, max(training))
-        seasonal = weeks > 0
+    if weight > 0:
+        measured, weeks, _ = _weekday_factors(history or training, max(training))
+        factors = {w: 1 + weight * (f - 1) for w, f in measured.items()}
+    seasonal = weeks > 0 and weight > 0
+    factors = factors if seasonal else {w: 1.0 for w in range(7)}
     days = sorted(training)
     level_of = [training[d] / factors[d.weekday()] if factors[d.weekday()] else 0.0 for d in days]
     level = statistics.fmean(level_of[-LEVEL_DAYS:])
@@ -231,7 +236,7 @@ def _fit(
         spread = math.sqrt(statistics.fmean(e * e for e in errors))
     else:
         spread = statistics.stdev(level_of) if len(level_of) >= 2 else 0.0
-    return _Fit(factors, level, spread, seasonal, weeks)
+    return _Fit(factors, level, spread, seasonal, weeks, weight if seasonal else 0.0)
 
 
 @dataclass(frozen=True)
@@ -347,11 +352,19 @@ def judge_volume(
         for i in range((judged - season_start).days)
     }
     history = {d: r for d, r in history.items() if d not in partial}
-    seasonal = _use_seasonality(training, settings)
-    if not seasonal and settings.seasonality == "auto":
-        _, weeks, ratio_f = _weekday_factors(history, judged - dt.timedelta(days=1))
-        seasonal = weeks >= MIN_SAME_WEEKDAYS and ratio_f >= SEASONALITY_F
-    fit = _fit(training, seasonal, history)
+    _, weeks, ratio_f = _weekday_factors(history, judged - dt.timedelta(days=1))
+    if settings.seasonality == "none":
+        weight = 0.0
+    elif settings.seasonality == "day_of_week" or _use_seasonality(training, settings):
+        weight = 1.0
+    elif weeks >= MIN_SAME_WEEKDAYS and ratio_f > 1:
+        # Partial pooling (empirical Bayes): of the weekday effect measured, the share that is
+        # not noise, 1 - 1/F -- all of a clear pattern, little of a faint one, none below chance.
+        weight = 1 - 1 / ratio_f
+    else:
+        weight = 0.0
+    seasonal = weight >= 1 - 1 / SEASONALITY_F  # weekday groups for finding earlier drops
+    fit = _fit(training, weight, history)
     # Rows that vary far less than a count of events would are entities listed every day --
     # campaigns, channels, queries: no Poisson floor, and judged whatever their number. Robust
     # to an earlier incident: median level at least ENTITY_MIN_ROWS, and the squared scaled
@@ -367,7 +380,7 @@ def judge_volume(
     if 0 < left_out <= MAX_LEFT_OUT and len(kept) >= settings.min_training_days:
         history = {d: r for d, r in history.items() if d in kept or d not in training}
         training = kept
-        fit = _fit(training, seasonal, history)
+        fit = _fit(training, weight, history)
     else:
         left_out = 0
     seasonal = fit.seasonal
@@ -377,7 +390,8 @@ def judge_volume(
         factor = fit.factors[judged.weekday()]
         basis = (
             f"{level}, weekday-adjusted) x {WEEKDAYS[judged.weekday()]} factor {factor:.3f} "
-            f"(weekday pattern, from {fit.factor_weeks} weeks)"
+            f"(weekday pattern from {fit.factor_weeks} weeks, "
+            f"{'all' if fit.weight >= 1 else f'{fit.weight:.0%}'} of it used)"
         )
     else:
         basis = f"{level})"
