@@ -177,17 +177,22 @@ class _Fit:
     seasonal: bool
     factor_weeks: int = 0
     weight: float = 0.0
+    factor_errors: dict[int, float] = field(default_factory=dict)
 
     def at(self, day: dt.date) -> float:
         return self.level * self.factors[day.weekday()]
 
     def spread_at(self, day: dt.date) -> float:
-        return self.spread * self.factors[day.weekday()]
+        """The day's prediction error: the noise around the level, and the uncertainty of its
+        weekday factor (estimated from a few weeks), added as variances."""
+        weekday = day.weekday()
+        noise = self.spread * self.factors[weekday]
+        return math.hypot(noise, self.level * self.factor_errors.get(weekday, 0.0))
 
 
 def _weekday_factors(
     history: Mapping[dt.date, int], last: dt.date
-) -> tuple[dict[int, float], int, float]:
+) -> tuple[dict[int, float], int, float, dict[int, float]]:
     """Each weekday's factor: the mean, over the complete 7-day blocks of the training days
     (counted back from the last one), of its count divided by its block's mean, normalised to
     average 1. A block holds each weekday once, so its mean carries no weekday effect and follows
@@ -205,11 +210,13 @@ def _weekday_factors(
             for d in block:
                 ratios.setdefault(d.weekday(), []).append(history[d] / mean)
     if len(ratios) < 7 or weeks < 2:
-        return {w: 1.0 for w in range(7)}, 0, 0.0
+        return {w: 1.0 for w in range(7)}, 0, 0.0, {w: 0.0 for w in range(7)}
     # the median share: one odd week (an incident before the training days) does not move it
     raw = {w: statistics.median(values) for w, values in ratios.items()}
     norm = statistics.fmean(raw.values())
-    return {w: value / norm for w, value in raw.items()}, weeks, _weekday_f(ratios)
+    # standard error of a median share: 1.2533 x standard deviation / sqrt(weeks)
+    errors = {w: 1.2533 * statistics.stdev(v) / math.sqrt(len(v)) / norm for w, v in ratios.items()}
+    return {w: value / norm for w, value in raw.items()}, weeks, _weekday_f(ratios), errors
 
 
 def _fit(
@@ -220,9 +227,11 @@ def _fit(
     """`weight`: the share of the measured weekday effect used (0: none, 1: all of it)."""
     weeks = 0
     factors = {w: 1.0 for w in range(7)}
+    factor_errors = {w: 0.0 for w in range(7)}
     if weight > 0:
-        measured, weeks, _ = _weekday_factors(history or training, max(training))
+        measured, weeks, _, errors = _weekday_factors(history or training, max(training))
         factors = {w: 1 + weight * (f - 1) for w, f in measured.items()}
+        factor_errors = {w: weight * e for w, e in errors.items()}
     seasonal = weeks > 0 and weight > 0
     factors = factors if seasonal else {w: 1.0 for w in range(7)}
     days = sorted(training)
@@ -236,7 +245,9 @@ def _fit(
         spread = math.sqrt(statistics.fmean(e * e for e in errors))
     else:
         spread = statistics.stdev(level_of) if len(level_of) >= 2 else 0.0
-    return _Fit(factors, level, spread, seasonal, weeks, weight if seasonal else 0.0)
+    if not seasonal:
+        factor_errors = {w: 0.0 for w in range(7)}
+    return _Fit(factors, level, spread, seasonal, weeks, weight if seasonal else 0.0, factor_errors)
 
 
 @dataclass(frozen=True)
@@ -352,7 +363,7 @@ def judge_volume(
         for i in range((judged - season_start).days)
     }
     history = {d: r for d, r in history.items() if d not in partial}
-    _, weeks, ratio_f = _weekday_factors(history, judged - dt.timedelta(days=1))
+    _, weeks, ratio_f, _ = _weekday_factors(history, judged - dt.timedelta(days=1))
     if settings.seasonality == "none":
         weight = 0.0
     elif settings.seasonality == "day_of_week" or _use_seasonality(training, settings):
