@@ -272,22 +272,22 @@ def judged_day(
 
 
 def _without_drops(
-    training: Mapping[dt.date, int], seasonal: bool, entities: bool, settings: VolumeSettings
+    training: Mapping[dt.date, int],
+    factors: Mapping[int, float],
+    entities: bool,
+    settings: VolumeSettings,
 ) -> dict[dt.date, int]:
-    """The training days that are not drops themselves, judged robustly: against the median of
-    their weekday group (or of all days) and the scaled median absolute deviation around it, so
-    that the drops being looked for do not widen the spread they are judged with."""
-    groups: dict[int, list[int]] = {}
-    for day, rows in training.items():
-        groups.setdefault(day.weekday() if seasonal else 0, []).append(rows)
-    medians = {g: statistics.median(values) for g, values in groups.items()}
-    key = (lambda d: d.weekday()) if seasonal else (lambda d: 0)
-    deviation = 1.4826 * statistics.median(abs(r - medians[key(d)]) for d, r in training.items())
-    return {
-        d: r
-        for d, r in training.items()
-        if r >= _lower(medians[key(d)], _floored(deviation, medians[key(d)], entities), settings)
+    """The training days that are not drops themselves, judged robustly on the deseasonalised
+    counts (each divided by its weekday factor): against their median and the scaled median
+    absolute deviation around it, so that the drops being looked for do not widen the spread
+    they are judged with (weekday groups of 4 days would give medians too noisy to judge by)."""
+    adjusted = {
+        d: r / factors[d.weekday()] if factors[d.weekday()] else 0.0 for d, r in training.items()
     }
+    median = statistics.median(adjusted.values())
+    deviation = 1.4826 * statistics.median(abs(r - median) for r in adjusted.values())
+    lower = _lower(median, _floored(deviation, median, entities), settings)
+    return {d: training[d] for d, r in adjusted.items() if r >= lower}
 
 
 def _floored(spread: float, expected: float, entities: bool) -> float:
@@ -386,7 +386,7 @@ def judge_volume(
     # Past drops (days that would have failed themselves) are left out of the training set, so
     # one incident does not widen the expected range for the next weeks; more than MAX_LEFT_OUT
     # of them is a change of level, and they stay.
-    kept = _without_drops(training, seasonal, entities, settings)
+    kept = _without_drops(training, fit.factors, entities, settings)
     left_out = len(training) - len(kept)
     if 0 < left_out <= MAX_LEFT_OUT and len(kept) >= settings.min_training_days:
         history = {d: r for d, r in history.items() if d in kept or d not in training}
