@@ -34,21 +34,40 @@ How a day is judged:
 2. Training set: the `training_days` days before the judged day (days without rows count 0,
    partial days and days before the first row are left out). With fewer than
    `min_training_days` the day is "not judged: only N days of history".
-3. Day-of-week seasonality (`seasonality: auto`) is used when the training set holds at least 3
-   of each weekday and the weekday means differ more than chance: the one-way analysis of
-   variance F = (between-weekday variance) / (within-weekday variance) is at least
-   `SEASONALITY_F` (4.0; about p = 0.01 for four weeks of history), or there is no variance within
-   the weekdays at all while their means differ. `day_of_week` forces it, `none` switches it off.
+3. Model: a multiplicative decomposition, count = level x weekday factor x noise (the classical
+   decomposition behind Prophet-like tools). Weekday factors: each day's share of its week (its
+   count over the mean of its 7-day block, blocks counted back from the day before the judged
+   day; a block has each weekday once, so its mean carries no weekday effect and follows a slow
+   trend such as a yearly season), the median share per weekday over up to `SEASON_WEEKS` (8)
+   complete weeks -- training days and the history before them; weeks with a partial day or an
+   earlier drop are skipped -- normalised to average 1. Eight weeks because four give a factor
+   with a standard error of about half the daily noise (a tickets export varying +-30 % a day
+   cannot show a 5 % Monday effect in four samples); the median so that one incident in those
+   weeks does not move a factor.
+   How much of the measured weekday effect is used (`seasonality: auto`): all of it when the
+   training set has at least 3 of each weekday and the one-way analysis of variance of the raw
+   counts by weekday gives F >= `SEASONALITY_F` (4.0, about p = 0.01 for four weeks; or no
+   variance within the weekdays at all); otherwise, with at least 3 complete weeks, the share
+   1 - 1/F, F from the weekly shares grouped by weekday (partial pooling, empirical Bayes: the
+   part of the between-weekday variance that is not noise -- a clear pattern counts in full, a
+   faint one a little, one within chance (F <= 1) not at all). `day_of_week` uses all of it,
+   `none` none.
 4. Earlier drops are left out of the training set: days below the lower bound (step 6) computed
-   robustly, from the median of their weekday group (or of all days) and 1.4826 times the median
-   absolute deviation, at most `MAX_LEFT_OUT` (3) of them -- more is a change of level.
-5. Expected volume: the mean of the training days (of the same weekday when seasonal). Spread:
-   the sample standard deviation around those means (pooled over the weekdays when seasonal), but
-   never less than the square root of the expected volume -- small daily counts vary like a
-   Poisson count, so a desk with 2 to 7 tickets a day is never judged on a spread of 1. Steady
-   lists (campaigns, channels, queries listed every day: median at least `ENTITY_MIN_ROWS` (6),
-   squared scaled median absolute deviation under `ENTITY_MAX_DISPERSION` (5 %) of the median)
-   get no such floor.
+   robustly on the counts divided by their weekday factors, from their median and 1.4826 times
+   the median absolute deviation, at most `MAX_LEFT_OUT` (3) of them -- more is a change of
+   level. (The factors and level are then fitted again without them.)
+5. Expected volume = local level x the judged day's weekday factor. Local level: the mean of the
+   last `LEVEL_DAYS` (7) deseasonalised training days -- one week, so the level follows the
+   yearly season (the mean of 28 days lags a rising season by two weeks) and every weekday counts
+   once. Spread: the root mean square of the one-step-ahead errors of that level over the
+   training days (each deseasonalised day minus the mean of the 7 before it, so the error of
+   estimating the level is in it), times the weekday factor, combined (variances added) with
+   the level times the factor's standard error (1.2533 x standard deviation of its shares over
+   sqrt(weeks), the standard error of a median) -- never less than the square root of the
+   expected volume: small daily counts vary like a Poisson count, so a desk with 2 to 7 tickets
+   a day is never judged on a spread of 1. Steady lists (campaigns, channels, queries listed
+   every day: median at least `ENTITY_MIN_ROWS` (6), squared scaled median absolute deviation
+   under `ENTITY_MAX_DISPERSION` (5 %) of the median) get no such floor.
 6. The day fails ("drop") when it is below the lower bound
    `min(expected - sensitivity * spread, expected * (1 - min_drop_share))`: a drop must be both
    unlikely (`sensitivity` standard deviations, default 3) and material (default at least 25 %).
