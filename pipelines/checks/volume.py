@@ -233,6 +233,8 @@ def _weekday_factors(
     # the median share: one odd week (an incident before the training days) does not move it
     raw = {w: statistics.median(values) for w, values in ratios.items()}
     norm = statistics.fmean(raw.values())
+    if norm <= 0:  # sparse rows: most weekdays of most weeks are empty, no pattern to measure
+        return {w: 1.0 for w in range(7)}, 0, 0.0, {w: 0.0 for w in range(7)}
     # standard error of a median share: 1.2533 x standard deviation / sqrt(weeks)
     errors = {w: 1.2533 * statistics.stdev(v) / math.sqrt(len(v)) / norm for w, v in ratios.items()}
     return {w: value / norm for w, value in raw.items()}, weeks, _weekday_f(ratios), errors

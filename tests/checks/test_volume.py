@@ -282,3 +282,18 @@ def test_a_file_cut_off_mid_way_fails_even_when_the_count_is_within_range(tmp_pa
     # The complete day: its last order is at 22:50, no earlier day had one later: passes.
     _write_timed_orders(tmp_path, _days(dt.date(2026, 10, 1), [100] * 29), loaded)
     assert check_volume(tmp_path, "orders", DEFAULTS, dt.date(2026, 10, 30), TZ).verdict == "ok"
+
+
+def test_sparse_rows_have_no_weekday_pattern_and_are_not_judged():
+    # One row every 8 days from 2026-09-07 (a weekday moving by one each week) up to 2026-10-25,
+    # then one on 2026-11-01 and 2026-11-02 (judged): every weekday's median share of its week is
+    # 0, so there is no weekday pattern to measure (and no division by zero). Expected volume =
+    # the mean of the last 7 days before the judged day (one row, on 2026-11-01): 1 / 7, below
+    # the minimum, not judged.
+    counts = {dt.date(2026, 9, 7) + dt.timedelta(days=8 * week): 1 for week in range(7)}
+    counts[dt.date(2026, 11, 1)] = 1
+    counts[dt.date(2026, 11, 2)] = 1
+    outcome = judge_volume(counts, dt.date(2026, 11, 3), DEFAULTS, table="support_tickets")
+    assert outcome.passed and outcome.verdict == "not_judged"
+    assert not outcome.seasonal
+    assert outcome.expected == pytest.approx(1 / 7)
