@@ -34,21 +34,40 @@ How a day is judged:
 2. Training set: the `training_days` days before the judged day (days without rows count 0,
    partial days and days before the first row are left out). With fewer than
    `min_training_days` the day is "not judged: only N days of history".
-3. Day-of-week seasonality (`seasonality: auto`) is used when the training set holds at least 3
-   of each weekday and the weekday means differ more than chance: the one-way analysis of
-   variance F = (between-weekday variance) / (within-weekday variance) is at least
-   `SEASONALITY_F` (4.0; about p = 0.01 for four weeks of history), or there is no variance within
-   the weekdays at all while their means differ. `day_of_week` forces it, `none` switches it off.
+3. Model: a multiplicative decomposition, count = level x weekday factor x noise (the classical
+   decomposition behind Prophet-like tools). Weekday factors: each day's share of its week (its
+   count over the mean of its 7-day block, blocks counted back from the day before the judged
+   day; a block has each weekday once, so its mean carries no weekday effect and follows a slow
+   trend such as a yearly season), the median share per weekday over up to `SEASON_WEEKS` (8)
+   complete weeks -- training days and the history before them; weeks with a partial day or an
+   earlier drop are skipped -- normalised to average 1. Eight weeks because four give a factor
+   with a standard error of about half the daily noise (a tickets export varying +-30 % a day
+   cannot show a 5 % Monday effect in four samples); the median so that one incident in those
+   weeks does not move a factor.
+   How much of the measured weekday effect is used (`seasonality: auto`): all of it when the
+   training set has at least 3 of each weekday and the one-way analysis of variance of the raw
+   counts by weekday gives F >= `SEASONALITY_F` (4.0, about p = 0.01 for four weeks; or no
+   variance within the weekdays at all); otherwise, with at least 3 complete weeks, the share
+   1 - 1/F, F from the weekly shares grouped by weekday (partial pooling, empirical Bayes: the
+   part of the between-weekday variance that is not noise -- a clear pattern counts in full, a
+   faint one a little, one within chance (F <= 1) not at all). `day_of_week` uses all of it,
+   `none` none.
 4. Earlier drops are left out of the training set: days below the lower bound (step 6) computed
-   robustly, from the median of their weekday group (or of all days) and 1.4826 times the median
-   absolute deviation, at most `MAX_LEFT_OUT` (3) of them -- more is a change of level.
-5. Expected volume: the mean of the training days (of the same weekday when seasonal). Spread:
-   the sample standard deviation around those means (pooled over the weekdays when seasonal), but
-   never less than the square root of the expected volume -- small daily counts vary like a
-   Poisson count, so a desk with 2 to 7 tickets a day is never judged on a spread of 1. Steady
-   lists (campaigns, channels, queries listed every day: median at least `ENTITY_MIN_ROWS` (6),
-   squared scaled median absolute deviation under `ENTITY_MAX_DISPERSION` (5 %) of the median)
-   get no such floor.
+   robustly on the counts divided by their weekday factors, from their median and 1.4826 times
+   the median absolute deviation, at most `MAX_LEFT_OUT` (3) of them -- more is a change of
+   level. (The factors and level are then fitted again without them.)
+5. Expected volume = local level x the judged day's weekday factor. Local level: the mean of the
+   last `LEVEL_DAYS` (7) deseasonalised training days -- one week, so the level follows the
+   yearly season (the mean of 28 days lags a rising season by two weeks) and every weekday counts
+   once. Spread: the root mean square of the one-step-ahead errors of that level over the
+   training days (each deseasonalised day minus the mean of the 7 before it, so the error of
+   estimating the level is in it), times the weekday factor, combined (variances added) with
+   the level times the factor's standard error (1.2533 x standard deviation of its shares over
+   sqrt(weeks), the standard error of a median) -- never less than the square root of the
+   expected volume: small daily counts vary like a Poisson count, so a desk with 2 to 7 tickets
+   a day is never judged on a spread of 1. Steady lists (campaigns, channels, queries listed
+   every day: median at least `ENTITY_MIN_ROWS` (6), squared scaled median absolute deviation
+   under `ENTITY_MAX_DISPERSION` (5 %) of the median) get no such floor.
 6. The day fails ("drop") when it is below the lower bound
    `min(expected - sensitivity * spread, expected * (1 - min_drop_share))`: a drop must be both
    unlikely (`sensitivity` standard deviations, default 3) and material (default at least 25 %).
@@ -97,6 +116,8 @@ ENTITY_MIN_ROWS = 6
 ENTITY_MAX_DISPERSION = 0.05  # variance / mean below this: entities listed daily, not events
 MAX_LEFT_OUT = 3  # more drops than this in the training window: the level changed, keep them
 MIN_SAME_WEEKDAYS = 3
+SEASON_WEEKS = 8  # the weekday factors: from up to the last 8 complete weeks
+LEVEL_DAYS = 7  # the local level: mean of the last week, deseasonalised
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -139,6 +160,8 @@ def _weekday_f(groups: Mapping[int, list[int]]) -> float:
     values = [v for g in groups.values() for v in g]
     grand = statistics.fmean(values)
     k, n = len(groups), len(values)
+    if k < 2 or n <= k:
+        return 0.0
     between = sum(len(g) * (statistics.fmean(g) - grand) ** 2 for g in groups.values()) / (k - 1)
     within = sum((v - statistics.fmean(g)) ** 2 for g in groups.values() for v in g) / (n - k)
     if within == 0:
@@ -160,26 +183,92 @@ def _use_seasonality(training: Mapping[dt.date, int], settings: VolumeSettings) 
 
 @dataclass(frozen=True)
 class _Fit:
-    """Mean count per weekday group (one group without seasonality) and the sample standard
-    deviation of the training days around it. (A linear trend was tried and left out: fitted on
-    28 days of a yearly curve it overshoots near the peaks and caused false alarms.)"""
+    """A multiplicative decomposition of the training days: count = level x weekday factor x
+    noise (classical decomposition, as Prophet-like tools do it). `factors` are the weekday
+    factors (all 1 without seasonality), `level` the local level of the deseasonalised series
+    (mean of its last `LEVEL_DAYS` days, so it follows a slow trend such as a yearly season) and
+    `spread` the root mean square of the one-step-ahead errors of that level on the training
+    days (deseasonalised units): how far a day falls from the level the days before it gave."""
 
-    levels: dict[int, float]
+    factors: dict[int, float]
+    level: float
     spread: float
     seasonal: bool
+    factor_weeks: int = 0
+    weight: float = 0.0
+    factor_errors: dict[int, float] = field(default_factory=dict)
 
     def at(self, day: dt.date) -> float:
-        return self.levels[day.weekday() if self.seasonal else 0]
+        return self.level * self.factors[day.weekday()]
+
+    def spread_at(self, day: dt.date) -> float:
+        """The day's prediction error: the noise around the level, and the uncertainty of its
+        weekday factor (estimated from a few weeks), added as variances."""
+        weekday = day.weekday()
+        noise = self.spread * self.factors[weekday]
+        return math.hypot(noise, self.level * self.factor_errors.get(weekday, 0.0))
 
 
-def _fit(training: Mapping[dt.date, int], seasonal: bool) -> _Fit:
-    groups: dict[int, list[int]] = {}
-    for day, rows in training.items():
-        groups.setdefault(day.weekday() if seasonal else 0, []).append(rows)
-    levels = {g: statistics.fmean(values) for g, values in groups.items()}
-    squares = sum((r - levels[g]) ** 2 for g, values in groups.items() for r in values)
-    freedom = len(training) - len(groups)
-    return _Fit(levels, math.sqrt(squares / freedom) if freedom > 0 else 0.0, seasonal)
+def _weekday_factors(
+    history: Mapping[dt.date, int], last: dt.date
+) -> tuple[dict[int, float], int, float, dict[int, float]]:
+    """Each weekday's factor: the mean, over the complete 7-day blocks of the training days
+    (counted back from the last one), of its count divided by its block's mean, normalised to
+    average 1. A block holds each weekday once, so its mean carries no weekday effect and follows
+    a slow trend; dividing by it keeps the trend out of the factors (a plain weekday mean over
+    overall mean would credit a rising season to the later weekdays)."""
+    ratios: dict[int, list[float]] = {}
+    weeks = 0
+    for week in range(SEASON_WEEKS):
+        block = [last - dt.timedelta(days=7 * week + i) for i in range(7)]
+        if not all(d in history for d in block):
+            continue  # a week with a partial day or an earlier drop left out
+        mean = statistics.fmean(history[d] for d in block)
+        if mean > 0:  # a week without rows has no shares
+            weeks += 1
+            for d in block:
+                ratios.setdefault(d.weekday(), []).append(history[d] / mean)
+    if len(ratios) < 7 or weeks < 2:
+        return {w: 1.0 for w in range(7)}, 0, 0.0, {w: 0.0 for w in range(7)}
+    # the median share: one odd week (an incident before the training days) does not move it
+    raw = {w: statistics.median(values) for w, values in ratios.items()}
+    norm = statistics.fmean(raw.values())
+    if norm <= 0:  # sparse rows: most weekdays of most weeks are empty, no pattern to measure
+        return {w: 1.0 for w in range(7)}, 0, 0.0, {w: 0.0 for w in range(7)}
+    # standard error of a median share: 1.2533 x standard deviation / sqrt(weeks)
+    errors = {w: 1.2533 * statistics.stdev(v) / math.sqrt(len(v)) / norm for w, v in ratios.items()}
+    return {w: value / norm for w, value in raw.items()}, weeks, _weekday_f(ratios), errors
+
+
+def _fit(
+    training: Mapping[dt.date, int],
+    weight: float = 0.0,
+    history: Mapping[dt.date, int] | None = None,
+) -> _Fit:
+    """`weight`: the share of the measured weekday effect used (0: none, 1: all of it)."""
+    weeks = 0
+    factors = {w: 1.0 for w in range(7)}
+    factor_errors = {w: 0.0 for w in range(7)}
+    if weight > 0:
+        measured, weeks, _, errors = _weekday_factors(history or training, max(training))
+        factors = {w: 1 + weight * (f - 1) for w, f in measured.items()}
+        factor_errors = {w: weight * e for w, e in errors.items()}
+    seasonal = weeks > 0 and weight > 0
+    factors = factors if seasonal else {w: 1.0 for w in range(7)}
+    days = sorted(training)
+    level_of = [training[d] / factors[d.weekday()] if factors[d.weekday()] else 0.0 for d in days]
+    level = statistics.fmean(level_of[-LEVEL_DAYS:])
+    errors = [
+        level_of[i] - statistics.fmean(level_of[i - LEVEL_DAYS : i])
+        for i in range(LEVEL_DAYS, len(days))
+    ]
+    if len(errors) >= 2:
+        spread = math.sqrt(statistics.fmean(e * e for e in errors))
+    else:
+        spread = statistics.stdev(level_of) if len(level_of) >= 2 else 0.0
+    if not seasonal:
+        factor_errors = {w: 0.0 for w in range(7)}
+    return _Fit(factors, level, spread, seasonal, weeks, weight if seasonal else 0.0, factor_errors)
 
 
 @dataclass(frozen=True)
@@ -204,22 +293,22 @@ def judged_day(
 
 
 def _without_drops(
-    training: Mapping[dt.date, int], seasonal: bool, entities: bool, settings: VolumeSettings
+    training: Mapping[dt.date, int],
+    factors: Mapping[int, float],
+    entities: bool,
+    settings: VolumeSettings,
 ) -> dict[dt.date, int]:
-    """The training days that are not drops themselves, judged robustly: against the median of
-    their weekday group (or of all days) and the scaled median absolute deviation around it, so
-    that the drops being looked for do not widen the spread they are judged with."""
-    groups: dict[int, list[int]] = {}
-    for day, rows in training.items():
-        groups.setdefault(day.weekday() if seasonal else 0, []).append(rows)
-    medians = {g: statistics.median(values) for g, values in groups.items()}
-    key = (lambda d: d.weekday()) if seasonal else (lambda d: 0)
-    deviation = 1.4826 * statistics.median(abs(r - medians[key(d)]) for d, r in training.items())
-    return {
-        d: r
-        for d, r in training.items()
-        if r >= _lower(medians[key(d)], _floored(deviation, medians[key(d)], entities), settings)
+    """The training days that are not drops themselves, judged robustly on the deseasonalised
+    counts (each divided by its weekday factor): against their median and the scaled median
+    absolute deviation around it, so that the drops being looked for do not widen the spread
+    they are judged with (weekday groups of 4 days would give medians too noisy to judge by)."""
+    adjusted = {
+        d: r / factors[d.weekday()] if factors[d.weekday()] else 0.0 for d, r in training.items()
     }
+    median = statistics.median(adjusted.values())
+    deviation = 1.4826 * statistics.median(abs(r - median) for r in adjusted.values())
+    lower = _lower(median, _floored(deviation, median, entities), settings)
+    return {d: training[d] for d, r in adjusted.items() if r >= lower}
 
 
 def _floored(spread: float, expected: float, entities: bool) -> float:
@@ -287,8 +376,27 @@ def judge_volume(
             training_days=len(training),
             partial_day=partial_day,
         )
-    seasonal = _use_seasonality(training, settings)
-    fit = _fit(training, seasonal)
+    # The weekday pattern is measured on up to SEASON_WEEKS weeks before the judged day (the
+    # training days and the history before them), as each day's share of its week.
+    season_start = max(first, judged - dt.timedelta(days=7 * SEASON_WEEKS))
+    history = {
+        season_start + dt.timedelta(days=i): days.get(season_start + dt.timedelta(days=i), 0)
+        for i in range((judged - season_start).days)
+    }
+    history = {d: r for d, r in history.items() if d not in partial}
+    _, weeks, ratio_f, _ = _weekday_factors(history, judged - dt.timedelta(days=1))
+    if settings.seasonality == "none":
+        weight = 0.0
+    elif settings.seasonality == "day_of_week" or _use_seasonality(training, settings):
+        weight = 1.0
+    elif weeks >= MIN_SAME_WEEKDAYS and ratio_f > 1:
+        # Partial pooling (empirical Bayes): of the weekday effect measured, the share that is
+        # not noise, 1 - 1/F -- all of a clear pattern, little of a faint one, none below chance.
+        weight = 1 - 1 / ratio_f
+    else:
+        weight = 0.0
+    seasonal = weight >= 1 - 1 / SEASONALITY_F  # weekday groups for finding earlier drops
+    fit = _fit(training, weight, history)
     # Rows that vary far less than a count of events would are entities listed every day --
     # campaigns, channels, queries: no Poisson floor, and judged whatever their number. Robust
     # to an earlier incident: median level at least ENTITY_MIN_ROWS, and the squared scaled
@@ -299,27 +407,32 @@ def judge_volume(
     # Past drops (days that would have failed themselves) are left out of the training set, so
     # one incident does not widen the expected range for the next weeks; more than MAX_LEFT_OUT
     # of them is a change of level, and they stay.
-    kept = _without_drops(training, seasonal, entities, settings)
+    kept = _without_drops(training, fit.factors, entities, settings)
     left_out = len(training) - len(kept)
     if 0 < left_out <= MAX_LEFT_OUT and len(kept) >= settings.min_training_days:
+        history = {d: r for d, r in history.items() if d in kept or d not in training}
         training = kept
-        fit = _fit(training, seasonal)
+        fit = _fit(training, weight, history)
     else:
         left_out = 0
+    seasonal = fit.seasonal
     expected = fit.at(judged)
+    level = f"level {fit.level:,.1f} (mean of the last {min(LEVEL_DAYS, len(training))} days"
     if seasonal:
-        same = sum(1 for d in training if d.weekday() == judged.weekday())
+        factor = fit.factors[judged.weekday()]
         basis = (
-            f"mean of the {same} {WEEKDAYS[judged.weekday()]}s in the last "
-            f"{len(training)} days (weekday pattern)"
+            f"{level}, weekday-adjusted) x {WEEKDAYS[judged.weekday()]} factor {factor:.3f} "
+            f"(weekday pattern from {fit.factor_weeks} weeks, "
+            f"{'all' if fit.weight >= 1 else f'{fit.weight:.0%}'} of it used)"
         )
     else:
-        basis = f"mean of the last {len(training)} days"
+        basis = f"{level})"
+    basis += f" of {len(training)} training days"
     if left_out:
         basis += f", {left_out} earlier drop(s) left out"
     if entities:
         basis += "; rows vary far less than counts of events, so no count floor"
-    spread = _floored(fit.spread, expected, entities)
+    spread = _floored(fit.spread_at(judged), expected, entities)
     lower = _lower(expected, spread, settings)
     upper = expected + settings.sensitivity * spread
     common = {

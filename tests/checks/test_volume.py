@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 from pathlib import Path
 
@@ -23,8 +22,9 @@ def _days(first: dt.date, counts: list[int]) -> dict[dt.date, int]:
 
 
 def test_small_desk_quiet_day_passes_with_defaults():
-    # 28 days cycling 2, 5, 7, 3, 6, 4 (a 6-day cycle, no weekday pattern): 4 cycles = 108 rows,
-    # then 2 + 5 + 7 + 3 = 17: mean 125 / 28 = 4.46 tickets a day. Then a day with 2.
+    # 28 days cycling 2, 5, 7, 3, 6, 4 (a 6-day cycle, no weekday pattern), then a day with 2.
+    # Expected: the local level, the mean of the last 7 days of the history (3, 6, 4, 2, 5, 7,
+    # 3): 30 / 7 = 4.29 tickets a day.
     history = ([2, 5, 7, 3, 6, 4] * 5)[:28]
     counts = _days(dt.date(2026, 10, 3), [*history, 2])
     outcome = judge_volume(counts, dt.date(2026, 11, 1), DEFAULTS, table="support_tickets")
@@ -32,10 +32,10 @@ def test_small_desk_quiet_day_passes_with_defaults():
     assert outcome.verdict == "not_judged"
     assert outcome.judged_day == dt.date(2026, 10, 31)
     assert outcome.observed == 2
-    assert outcome.expected == pytest.approx(125 / 28)
+    assert outcome.expected == pytest.approx(30 / 7)
     assert "not judged: expected volume below minimum (10 rows a day)" in outcome.message
     # Even judged (no minimum), 2 is within the count-aware range: the spread is at least
-    # sqrt(4.46) = 2.11, so 4.46 - 3 x 2.11 < 0 and the lower bound is 0.
+    # sqrt(4.29) = 2.07, so 4.29 - 3 x 2.07 < 0 and the lower bound is 0.
     judged = judge_volume(counts, dt.date(2026, 11, 1), VolumeSettings(min_expected_rows=0))
     assert judged.passed and judged.verdict == "ok"
     assert judged.lower_bound == 0.0
@@ -61,25 +61,37 @@ def test_sunday_quiet_source_on_monday_passes_and_a_half_monday_fails():
     counts = _sunday_quiet_weeks()
     counts[dt.date(2026, 11, 29)] = 12  # Sunday, judged on Monday morning
     outcome = judge_volume(counts, dt.date(2026, 11, 30), DEFAULTS, table="support_tickets")
-    # Residuals around each weekday's mean are +-4 (weekdays, Saturday) and +-2 (Sunday):
-    # 24 x 16 + 4 x 4 = 400 over 28 - 7 = 21 degrees of freedom: spread sqrt(400 / 21) = 4.36.
+    # Weekday factors: each day's share of its week's mean, averaged over the 4 weeks (even weeks
+    # have a mean of 1086 / 7, odd ones 1138 / 7), normalised to average 1.
+    even, odd = 1086 / 7, 1138 / 7
+    sunday, weekday, saturday = (
+        (10 / even + 14 / odd) / 2,
+        (196 / even + 204 / odd) / 2,
+        (96 / even + 104 / odd) / 2,
+    )
+    norm = (sunday + 5 * weekday + saturday) / 7
+    f_sun, f_week, f_sat = sunday / norm, weekday / norm, saturday / norm
+    # Local level: the last week (an odd one) deseasonalised; expected = level x Sunday factor
+    # (12.49: the last week ran 4 % above the one before).
+    level = (14 / f_sun + 5 * 204 / f_week + 104 / f_sat) / 7
     assert outcome.seasonal
-    assert outcome.expected == pytest.approx(12.0)
-    assert outcome.details["spread"] == pytest.approx(math.sqrt(400 / 21))
+    assert outcome.expected == pytest.approx(level * f_sun)
+    assert 12.4 < outcome.expected < 12.6
     assert outcome.passed and outcome.verdict == "ok"
-    assert "mean of the 4 Sundays" in outcome.message
+    assert "x Sunday factor" in outcome.message and "from 4 weeks" in outcome.message
 
     counts[dt.date(2026, 11, 30)] = 190  # the Monday itself, judged on Tuesday
     monday = judge_volume(counts, dt.date(2026, 12, 1), DEFAULTS)
-    # Monday: expected 200; spread max(4.36, sqrt(200) = 14.14) = 14.14; lower bound
-    # min(200 - 3 x 14.14 = 157.57, 200 x 0.75 = 150) = 150.
+    # Monday: expected about 200 (level x Monday factor); spread at least sqrt(expected) = 14.2;
+    # lower bound min(expected - 3 x 14.2, expected x 0.75) = expected x 0.75, about 150.
     assert monday.passed
-    assert monday.lower_bound == pytest.approx(150)
+    assert 195 < monday.expected < 205
+    assert monday.lower_bound == pytest.approx(0.75 * monday.expected)
     counts[dt.date(2026, 11, 30)] = 100  # a Monday with half its usual volume
     half = judge_volume(counts, dt.date(2026, 12, 1), DEFAULTS, table="support_tickets")
     assert not half.passed and half.verdict == "drop"
-    assert "100 rows on 2026-11-30 (Monday); expected 200.0" in half.message
-    assert "expected range at least 150.0: below it" in half.message
+    assert half.message.startswith("raw.support_tickets: 100 rows on 2026-11-30 (Monday)")
+    assert f"expected range at least {half.lower_bound:,.1f}: below it" in half.message
 
 
 def test_a_day_at_30_percent_of_a_steady_1000_fails():
@@ -270,3 +282,18 @@ def test_a_file_cut_off_mid_way_fails_even_when_the_count_is_within_range(tmp_pa
     # The complete day: its last order is at 22:50, no earlier day had one later: passes.
     _write_timed_orders(tmp_path, _days(dt.date(2026, 10, 1), [100] * 29), loaded)
     assert check_volume(tmp_path, "orders", DEFAULTS, dt.date(2026, 10, 30), TZ).verdict == "ok"
+
+
+def test_sparse_rows_have_no_weekday_pattern_and_are_not_judged():
+    # One row every 8 days from 2026-09-07 (a weekday moving by one each week) up to 2026-10-25,
+    # then one on 2026-11-01 and 2026-11-02 (judged): every weekday's median share of its week is
+    # 0, so there is no weekday pattern to measure (and no division by zero). Expected volume =
+    # the mean of the last 7 days before the judged day (one row, on 2026-11-01): 1 / 7, below
+    # the minimum, not judged.
+    counts = {dt.date(2026, 9, 7) + dt.timedelta(days=8 * week): 1 for week in range(7)}
+    counts[dt.date(2026, 11, 1)] = 1
+    counts[dt.date(2026, 11, 2)] = 1
+    outcome = judge_volume(counts, dt.date(2026, 11, 3), DEFAULTS, table="support_tickets")
+    assert outcome.passed and outcome.verdict == "not_judged"
+    assert not outcome.seasonal
+    assert outcome.expected == pytest.approx(1 / 7)
