@@ -24,9 +24,11 @@
     The periods of one frequency from the first day a KPI's fact covers up to the as-of day, with
     whether each is complete: the as-of day has reached its (exclusive) end and the fact's data
     covers every day of it. Coverage is the fact's own date range, so a KPI model depends on its
-    fact and the run context only, never on other sources.
+    fact and the run context only, never on other sources; a last day whose export was pulled
+    before the day ended (a `partial_day` row of raw.check_holds for the fact's source) is not
+    covered yet.
 -#}
-{% macro kpi_periods(frequency, fact_name, date_column) %}
+{% macro kpi_periods(frequency, fact_name, date_column, source_name) %}
     select
         spine.period_start,
         {{ kpi_period_end(frequency, 'spine.period_start') }} as period_end,
@@ -50,11 +52,25 @@
                 bounds.as_of_date
             from (
                 select
-                    min(covered.{{ date_column }}) as first_date,
-                    max(covered.{{ date_column }}) as last_date,
-                    max(run_context.as_of_date) as as_of_date
-                from {{ ref(fact_name) }} as covered
-                cross join {{ ref('stg_pipeline__run_context') }} as run_context
+                    loaded.first_date,
+                    case
+                        when partial.held_since is not null
+                            then {{ dbt.dateadd('day', -1, 'loaded.last_date') }}
+                        else loaded.last_date
+                    end as last_date,
+                    loaded.as_of_date
+                from (
+                    select
+                        min(covered.{{ date_column }}) as first_date,
+                        max(covered.{{ date_column }}) as last_date,
+                        max(run_context.as_of_date) as as_of_date
+                    from {{ ref(fact_name) }} as covered
+                    cross join {{ ref('stg_pipeline__run_context') }} as run_context
+                ) as loaded
+                left join {{ ref('stg_pipeline__check_holds') }} as partial
+                    on partial.subject_kind = 'partial_day'
+                    and partial.subject = '{{ source_name }}'
+                    and partial.held_since = loaded.last_date
             ) as bounds
             where bounds.first_date is not null
         ) as days

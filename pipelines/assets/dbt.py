@@ -22,7 +22,13 @@ from dagster_dbt import (
 from pipelines.alerts import deliver
 from pipelines.assets.kpi_checks import KpiAssetContext
 from pipelines.build_state import build_inputs, forget, is_current, record, run_context_values
-from pipelines.checks.holds import HeldSelection, held_selection, never_held_models, update_holds
+from pipelines.checks.holds import (
+    HeldSelection,
+    held_selection,
+    never_held_models,
+    partial_day_rows,
+    update_holds,
+)
 from pipelines.checks.raw_checks import failed_checks
 from pipelines.dbt_manifest import FINGERPRINT_FILE
 from pipelines.engines import SPARK_TABLE_COMMENT
@@ -224,6 +230,20 @@ def prune_invocation_dirs(target_dir: Path, keep: int = 5) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _latest_partial_days(warehouse: WarehouseResource, as_of: dt.date) -> list[Any]:
+    """Each volume-checked raw table's latest day, when its export was pulled before it ended."""
+    from pipelines.checks.volume import TABLE_SOURCES, partial_days
+
+    found = []
+    for table in TABLE_SOURCES:
+        days = partial_days(
+            warehouse.raw, table, warehouse.reporting_timezone, warehouse.landing, as_of
+        )
+        if days:
+            found.append(max(days, key=lambda p: p.day))
+    return found
+
+
 def decide_holds(warehouse: WarehouseResource, manifest: Mapping[str, Any]) -> HeldSelection:
     """Evaluate (or reuse) the blocking checks of every raw data table, update the holds and
     record the held KPIs and sources in raw.check_holds for the models that report them."""
@@ -233,7 +253,8 @@ def decide_holds(warehouse: WarehouseResource, manifest: Mapping[str, Any]) -> H
     failing = failed_checks(warehouse, as_of)
     holds = update_holds(warehouse.build_state_dir, failing, as_of.date())
     selection = held_selection(manifest, holds)
-    RawStore(raw).write_check_holds(selection.check_hold_rows())
+    partial = partial_day_rows(manifest, _latest_partial_days(warehouse, as_of.date()))
+    RawStore(raw).write_check_holds(selection.check_hold_rows(partial))
     return selection
 
 

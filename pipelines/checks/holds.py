@@ -93,9 +93,12 @@ class HeldSelection:
     def reason_of(self, holds: Iterable[Hold]) -> str:
         return "; ".join(sorted({h.reason for h in holds}))
 
-    def check_hold_rows(self) -> list[dict[str, object]]:
-        """The rows of raw.check_holds: one per held KPI and per held source."""
-        rows: list[dict[str, object]] = []
+    def check_hold_rows(
+        self, partial: list[dict[str, object]] | None = None
+    ) -> list[dict[str, object]]:
+        """The rows of raw.check_holds: one per held KPI and per held source, and one per source
+        whose latest day is a partial count (`partial_day`, the day in `held_since`)."""
+        rows: list[dict[str, object]] = list(partial or [])
         for kind, subjects in (("kpi", self.kpis), ("source", self.sources)):
             for subject, holds in sorted(subjects.items()):
                 rows.append(
@@ -173,3 +176,26 @@ def never_held_models(manifest: Mapping[str, Any]) -> set[str]:
         if node["resource_type"] == "model"
         and (FAN_IN_TAG in (node.get("tags") or []) or not _reads(uid))
     }
+
+
+def partial_day_rows(
+    manifest: Mapping[str, Any], partial_days: Iterable[Any]
+) -> list[dict[str, object]]:
+    """For each dbt source whose raw table's latest day was exported before the day ended, a
+    `partial_day` row: that day's periods are incomplete until a complete delivery arrives."""
+    latest: dict[str, Any] = {}
+    for partial in partial_days:
+        for source_id in _raw_source_ids(manifest, partial.table):
+            name = manifest["sources"][source_id]["source_name"]
+            if name not in latest or partial.day > latest[name].day:
+                latest[name] = partial
+    return [
+        {
+            "subject_kind": "partial_day",
+            "subject": name,
+            "held_reason": f"partial last day: {p.source_file} was exported at "
+            f"{p.exported_at:%Y-%m-%d %H:%M}, before {p.day} ended",
+            "held_since": p.day,
+        }
+        for name, p in sorted(latest.items())
+    ]

@@ -255,7 +255,7 @@ computed as (
 with
 
 periods as (
-    {{{{ kpi_periods('{frequency}', '{fact.name}', '{fact.date_column}') }}}}
+    {{{{ kpi_periods('{frequency}', '{fact.name}', '{fact.date_column}', '{fact.source}') }}}}
 ),
 
 fact_rows as (
