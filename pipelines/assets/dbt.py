@@ -230,17 +230,17 @@ def prune_invocation_dirs(target_dir: Path, keep: int = 5) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _latest_partial_days(warehouse: WarehouseResource, as_of: dt.date) -> list[Any]:
-    """Each volume-checked raw table's latest day, when its export was pulled before it ended."""
-    from pipelines.checks.volume import TABLE_SOURCES, partial_days
+def _latest_partial_days(warehouse: WarehouseResource, as_of: dt.datetime) -> list[Any]:
+    """Each volume-checked raw table's latest day when its export was pulled before it ended, as
+    its volume verdict found it (remembered with the verdict: no second scan of the table)."""
+    from pipelines.checks.raw_checks import VOLUME_CHECK, evaluate
+    from pipelines.checks.volume import TABLE_SOURCES
 
     found = []
     for table in TABLE_SOURCES:
-        days = partial_days(
-            warehouse.raw, table, warehouse.reporting_timezone, warehouse.landing, as_of
-        )
-        if days:
-            found.append(max(days, key=lambda p: p.day))
+        day = evaluate(warehouse, table, VOLUME_CHECK, as_of).metadata.get("partial_last_day")
+        if day:
+            found.append((table, dt.date.fromisoformat(str(day))))
     return found
 
 
@@ -253,7 +253,7 @@ def decide_holds(warehouse: WarehouseResource, manifest: Mapping[str, Any]) -> H
     failing = failed_checks(warehouse, as_of)
     holds = update_holds(warehouse.build_state_dir, failing, as_of.date())
     selection = held_selection(manifest, holds)
-    partial = partial_day_rows(manifest, _latest_partial_days(warehouse, as_of.date()))
+    partial = partial_day_rows(manifest, _latest_partial_days(warehouse, as_of))
     RawStore(raw).write_check_holds(selection.check_hold_rows(partial))
     return selection
 

@@ -179,23 +179,22 @@ def never_held_models(manifest: Mapping[str, Any]) -> set[str]:
 
 
 def partial_day_rows(
-    manifest: Mapping[str, Any], partial_days: Iterable[Any]
+    manifest: Mapping[str, Any], partial_days: Iterable[tuple[str, dt.date]]
 ) -> list[dict[str, object]]:
-    """For each dbt source whose raw table's latest day was exported before the day ended, a
-    `partial_day` row: that day's periods are incomplete until a complete delivery arrives."""
-    latest: dict[str, Any] = {}
-    for partial in partial_days:
-        for source_id in _raw_source_ids(manifest, partial.table):
+    """For each dbt source whose raw table's latest day was exported before the day ended (pairs
+    of raw table and day), a `partial_day` row: that day's periods are incomplete until a
+    complete delivery arrives."""
+    latest: dict[str, dt.date] = {}
+    for table, day in partial_days:
+        for source_id in _raw_source_ids(manifest, table):
             name = manifest["sources"][source_id]["source_name"]
-            if name not in latest or partial.day > latest[name].day:
-                latest[name] = partial
+            latest[name] = max(day, latest.get(name, day))
     return [
         {
             "subject_kind": "partial_day",
             "subject": name,
-            "held_reason": f"partial last day: {p.source_file} was exported at "
-            f"{p.exported_at:%Y-%m-%d %H:%M}, before {p.day} ended",
-            "held_since": p.day,
+            "held_reason": f"partial last day: the export was pulled before {day} ended",
+            "held_since": day,
         }
-        for name, p in sorted(latest.items())
+        for name, day in sorted(latest.items())
     ]
