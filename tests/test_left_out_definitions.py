@@ -20,6 +20,9 @@ def test_a_broken_kpi_file_leaves_out_that_kpi_only(tmp_path, fixture_run, monke
     cpa = definitions / "sea_cpa.yml"
     cpa.write_text(cpa.read_text().replace("owner: Lotte Jansen (SEA lead)\n", ""))  # lint error
     (definitions / "cs_nps.yml").write_text("id: cs_nps\nname: [unclosed\n")  # not YAML
+    (definitions / "people.yml").write_text(
+        "people:\n  - name: Nobody\n    email: not-an-address\n"
+    )
     monkeypatch.setenv("KPI_DEFINITIONS_DIR", str(definitions))
     landing = tmp_path / "landing"
     shutil.copytree(FIXTURES / "landing", landing)
