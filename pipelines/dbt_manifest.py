@@ -22,6 +22,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 
 from pipelines.engines import Engine, engine_from_env
+from pipelines.ingest.dbt_sources import write_dbt_sources
 from pipelines.kpis.dbt_models import write_generated_models
 from pipelines.kpis.facts import load_fact_catalog
 from pipelines.kpis.loader import DefinitionError, DefinitionProblem
@@ -30,7 +31,15 @@ from pipelines.settings import DBT_PROJECT_DIR, Settings
 
 FINGERPRINT_FILE = "kpi_warehouse_fingerprint.txt"
 LEFT_OUT_FILE = "kpi_definitions_left_out.json"
-_PARSE_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests", "seeds")
+_PARSE_INPUTS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "generated",
+    "macros",
+    "tests",
+    "seeds",
+)
 
 
 def dbt_executable() -> str:
@@ -89,7 +98,7 @@ def generate_models(settings: Settings, *, strict: bool = False) -> list[Path]:
                 for problem in item.problems
             ]
         )
-    changed = write_generated_models(usable.portfolio, facts)
+    changed = write_dbt_sources() + write_generated_models(usable.portfolio, facts)
     _record_left_out(settings, usable.left_out)
     return changed
 

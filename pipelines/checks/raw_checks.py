@@ -139,10 +139,11 @@ def _volume_context(warehouse: Any, table: str, as_of: dt.datetime) -> str:
     """What a volume verdict depends on besides the files: the as-of day, the settings, and the
     landing files' times (an export pulled mid-day makes its last day partial)."""
     from pipelines.checks.volume import TABLE_SOURCES
+    from pipelines.ingest.sources import SOURCE_OF_TABLE
 
     settings = warehouse.ingest_options().volume.for_source(TABLE_SOURCES[table])
     landing = Path(warehouse.landing)
-    folder = landing / TABLE_SOURCES[table]
+    folder = landing / SOURCE_OF_TABLE[table].landing_folder
     times = files_digest(landing, folder.rglob("*")) if folder.is_dir() else ""
     return json.dumps(
         {"as_of": as_of.date().isoformat(), "settings": repr(settings), "landing": times},

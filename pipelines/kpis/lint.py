@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
+from pipelines.ingest.sources import SOURCES
 from pipelines.kpis.expressions import ExpressionError, parse_expression
 from pipelines.kpis.facts import Fact
 from pipelines.kpis.models import (
@@ -146,6 +147,15 @@ def lint_kpi(
             f"unknown fact '{kpi.fact}'.",
             f"use one of: {', '.join(sorted(facts))}.",
         )
+    elif facts[kpi.fact].source not in SOURCES:
+        fact = facts[kpi.fact]
+        add(
+            Severity.error,
+            "measurable.source",
+            f"its fact '{fact.name}' names source '{fact.source}' ({fact.file}), which is not a "
+            "declared source: its periods would never be judged against the source's data.",
+            f"set meta.kpi_fact.source in {fact.file} to one of: {', '.join(sorted(SOURCES))}.",
+        )
     else:
         columns = facts[kpi.fact].columns
         for path, text, is_having in _expressions(kpi):
@@ -240,6 +250,23 @@ def lint_kpi(
     return findings
 
 
+def _unknown_sources(facts: dict[str, Fact]) -> list[Finding]:
+    """A fact whose `meta.kpi_fact.source` is no declared source (a typo): an error in its yml."""
+    return [
+        Finding(
+            Severity.error,
+            "fact.unknown_source",
+            fact.file or fact.name,
+            f"fact '{fact.name}' has meta.kpi_fact.source '{fact.source}', which is not a "
+            f"declared source; known: {', '.join(sorted(SOURCES))}.",
+            "write the source's name as declared in its reader module (`SOURCE = Source(name=...)`"
+            ", pipelines/ingest/).",
+        )
+        for fact in sorted(facts.values(), key=lambda f: f.name)
+        if fact.source not in SOURCES
+    ]
+
+
 def lint_portfolio(
     portfolio: Portfolio, facts: dict[str, Fact], today: dt.date | None = None
 ) -> list[Finding]:
@@ -248,6 +275,7 @@ def lint_portfolio(
     for kpi in portfolio.kpis:
         findings.extend(lint_kpi(kpi, portfolio, facts, today))
 
+    findings.extend(_unknown_sources(facts))
     goals_file = portfolio.goals_file
     limits = portfolio.limits
     if len(portfolio.kpis) > limits.max_kpis_total:
