@@ -69,5 +69,5 @@ bench-checks: install
 	$(BIN)/python -m benchmarks.volume_backtest
 
 clean:
-	rm -rf warehouse .dagster_home dbt_project/target dbt_project/logs \
-		dbt_project/models/kpis/generated dbt_project/models/intermediate/definitions
+	rm -rf warehouse .dagster_home dbt_project/target dbt_project/target-* dbt_project/logs \
+		dbt_project/generated

@@ -27,7 +27,7 @@ from pipelines.kpis.dbt_models import write_generated_models
 from pipelines.kpis.facts import load_fact_catalog
 from pipelines.kpis.loader import DefinitionError, DefinitionProblem
 from pipelines.kpis.usable import LeftOut, usable_portfolio
-from pipelines.settings import DBT_PROJECT_DIR, Settings
+from pipelines.settings import DBT_PROJECT_DIR, GENERATED_DBT_DIR, Settings
 
 FINGERPRINT_FILE = "kpi_warehouse_fingerprint.txt"
 LEFT_OUT_FILE = "kpi_definitions_left_out.json"
@@ -35,7 +35,7 @@ _PARSE_INPUTS = (
     "dbt_project.yml",
     "profiles.yml",
     "models",
-    "generated",
+    GENERATED_DBT_DIR.name,
     "macros",
     "tests",
     "seeds",

@@ -20,13 +20,13 @@ from pipelines.ingest.columns import RawTable
 from pipelines.ingest.raw_store import LINEAGE_DOCS, PIPELINE_TABLE_DOCS, RAW_META_SCHEMAS
 from pipelines.ingest.source import Source
 from pipelines.ingest.sources import SOURCES, stored_schema
-from pipelines.settings import GENERATED_DBT_DIR
+from pipelines.settings import DBT_PROJECT_DIR, GENERATED_DBT_DIR
 
 SOURCES_YML = Path("staging") / "_raw__sources.yml"
 SOURCES_COVERED_SQL = Path("intermediate") / "periods" / "int_sources_covered.sql"
 PIPELINE_SOURCE = "pipeline"  # the pipeline's own raw tables (load log, run context, holds)
 _HEADER = (
-    "generated from the source declarations (pipelines/ingest/sources.py) by "
+    "Generated from the source declarations (pipelines/ingest/sources.py) by "
     "`kpi-warehouse generate`; do not edit"
 )
 
@@ -139,8 +139,9 @@ def _write(path: Path, text: str) -> bool:
     return True
 
 
-def write_dbt_sources(generated_dir: Path = GENERATED_DBT_DIR) -> list[Path]:
+def write_dbt_sources(dbt_project_dir: Path = DBT_PROJECT_DIR) -> list[Path]:
     """Write the dbt sources and source coverage; return the files whose content changed."""
+    generated_dir = dbt_project_dir / GENERATED_DBT_DIR.relative_to(DBT_PROJECT_DIR)
     files = {
         generated_dir / SOURCES_YML: render_sources_yml(),
         generated_dir / SOURCES_COVERED_SQL: render_sources_covered(),

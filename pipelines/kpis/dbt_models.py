@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shutil
 from pathlib import Path
 
 import yaml
@@ -28,10 +29,16 @@ from pipelines.kpis.models import (
     ShareComputation,
     SumComputation,
 )
-from pipelines.settings import DBT_PROJECT_DIR, PROJECT_DIR
+from pipelines.settings import DBT_PROJECT_DIR, GENERATED_DBT_DIR, PROJECT_DIR
 
-KPI_MODELS_DIR = Path("models/kpis/generated")
-DEFINITION_MODELS_DIR = Path("models/intermediate/definitions")
+# Relative to the dbt project; the folders under generated/ mirror models/, so the folder-based
+# configs of dbt_project.yml (schema, materialization) apply to generated models unchanged.
+_GENERATED = GENERATED_DBT_DIR.relative_to(DBT_PROJECT_DIR)
+KPI_MODELS_DIR = _GENERATED / "kpis"
+DEFINITION_MODELS_DIR = _GENERATED / "intermediate" / "definitions"
+# Where generated models were written before generated/ (inside models/): removed when every file
+# in them is generated, so a checkout that still has them does not define each model twice.
+LEGACY_GENERATED_DIRS = (Path("models/kpis/generated"), Path("models/intermediate/definitions"))
 # Portable string type (varchar on DuckDB, string on Spark).
 STRING_TYPE = "{{ dbt.type_string() }}"
 
@@ -507,4 +514,19 @@ def write_generated_models(
             if existing.is_file() and existing not in wanted:
                 existing.unlink()
                 changed.append(existing)
+    for legacy in LEGACY_GENERATED_DIRS:
+        changed.extend(_remove_if_generated(dbt_project_dir / legacy))
     return changed
+
+
+def _remove_if_generated(directory: Path) -> list[Path]:
+    """Delete a folder of generated files (all carry the generated header); a folder with any
+    hand-written file is left alone."""
+    files = sorted(p for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else []
+    markers = ("-- Generated from", "# Generated from")
+    if not files or not all(
+        p.read_text(encoding="utf-8", errors="replace").startswith(markers) for p in files
+    ):
+        return []
+    shutil.rmtree(directory)
+    return files
