@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.checks.raw_schemas import RAW_SCHEMAS
 from pipelines.checks.volume import DATE_EXPRESSIONS, TABLE_SOURCES, TIME_COLUMNS
-from pipelines.ingest.dbt_sources import PIPELINE_SOURCE, render_sources_covered
+from pipelines.ingest.dbt_sources import PIPELINE_SOURCE, render_sources_covered, write_dbt_sources
 from pipelines.ingest.raw_store import RAW_META_SCHEMAS
 from pipelines.ingest.sources import RAW_TABLES, SOURCES, raw_table_schemas
 from pipelines.kpis.facts import load_fact_catalog
@@ -46,6 +46,18 @@ def test_the_shipped_sources_have_one_name_each():
     assert {name: s.landing_folder for name, s in SOURCES.items()} == expected
     for name, source in SOURCES.items():
         assert source.name == name
+
+
+def test_the_dbt_files_are_written_to_the_generated_folder_once(tmp_path):
+    written = write_dbt_sources(tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == [
+        "generated/intermediate/periods/int_sources_covered.sql",
+        "generated/staging/_raw__sources.yml",
+    ]
+    assert all(
+        p.read_text(encoding="utf-8").startswith(("-- Generated", "# Generated")) for p in written
+    )
+    assert write_dbt_sources(tmp_path) == []  # unchanged: nothing rewritten, no re-parse
 
 
 def test_the_dbt_sources_are_the_declarations(manifest):
