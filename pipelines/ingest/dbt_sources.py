@@ -20,6 +20,7 @@ from pipelines.ingest.columns import RawTable
 from pipelines.ingest.raw_store import LINEAGE_DOCS, PIPELINE_TABLE_DOCS, RAW_META_SCHEMAS
 from pipelines.ingest.source import Source
 from pipelines.ingest.sources import SOURCES, stored_schema
+from pipelines.kpis.dbt_models import _write_if_changed as write_if_changed
 from pipelines.settings import DBT_PROJECT_DIR, GENERATED_DBT_DIR
 
 SOURCES_YML = Path("staging") / "_raw__sources.yml"
@@ -131,14 +132,6 @@ def render_sources_covered(sources: dict[str, Source] = SOURCES) -> str:
     )
 
 
-def _write(path: Path, text: str) -> bool:
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return True
-
-
 def write_dbt_sources(dbt_project_dir: Path = DBT_PROJECT_DIR) -> list[Path]:
     """Write the dbt sources and source coverage; return the files whose content changed."""
     generated_dir = dbt_project_dir / GENERATED_DBT_DIR.relative_to(DBT_PROJECT_DIR)
@@ -146,4 +139,4 @@ def write_dbt_sources(dbt_project_dir: Path = DBT_PROJECT_DIR) -> list[Path]:
         generated_dir / SOURCES_YML: render_sources_yml(),
         generated_dir / SOURCES_COVERED_SQL: render_sources_covered(),
     }
-    return [path for path, text in files.items() if _write(path, text)]
+    return [path for path, text in files.items() if write_if_changed(path, text)]
