@@ -57,9 +57,22 @@ def checks_of(table: str) -> list[str]:
     return [SCHEMA_CHECK] + ([VOLUME_CHECK] if table in DATE_EXPRESSIONS else [])
 
 
+def _declaration_files() -> list[Path]:
+    """The files that declare the raw tables (their rules, keys and days): a change there
+    changes what both checks judge, so remembered verdicts no longer apply."""
+    import inspect
+
+    from pipelines.ingest import columns, source
+    from pipelines.ingest.sources import SOURCES
+
+    readers = {inspect.getsourcefile(s.read) for s in SOURCES.values()}
+    declared = [columns.__file__, source.__file__, *sorted(f for f in readers if f)]
+    return [Path(f) for f in declared]
+
+
 def _code_digest(check: str) -> str:
     digest = hashlib.sha256()
-    for path in _CHECK_SOURCES[check]:
+    for path in [*_CHECK_SOURCES[check], *_declaration_files()]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
