@@ -62,6 +62,15 @@ def on_target_result(kpi_id: str, row: dict[str, Any] | None) -> dg.AssetCheckRe
             description="no complete period yet",
             metadata={"status": "no_data"},
         )
+    if row.get("role") == "metric":
+        return dg.AssetCheckResult(
+            asset_key=key,
+            check_name=ON_TARGET_CHECK,
+            passed=True,
+            severity=dg.AssetCheckSeverity.WARN,
+            description="a supporting metric: no target, no status",
+            metadata={"status": "metric"},
+        )
     unit = row.get("unit")
     status = str(row.get("status") or "no_data")
     value, target = format_value(row.get("value"), unit), format_value(row.get("target"), unit)

@@ -221,3 +221,73 @@ def test_fixture_files_are_the_ones_described(language_run):
     landing = Path(FIXTURES / "kpi_language" / "landing")
     orders = (landing / "orders").glob("*.csv")
     assert sum(len(p.read_text().splitlines()) - 1 for p in orders) == 15
+
+
+# --- how the report, scorecard, alerts, digests and checks treat a metric -------------------------
+
+
+def test_the_report_shows_the_drivers_beside_the_kpi_and_the_metric_without_target(language_run):
+    import re
+
+    from pipelines.report.html_report import load_report_data, render_report
+
+    page = render_report(load_report_data(language_run.warehouse_path))
+    card = page[page.index('id="kpi-test_ad_cost_per_order"') :]
+    card = card[: card.index('<div class="kpi"')] if '<div class="kpi"' in card else card
+    driver = re.search(r'<tr data-driver="test_repeat_within_30_days">(.*?)</tr>', card)
+    assert driver is not None
+    # the metric's latest complete period: August, 100.0 %, 75 points up on July's 25.0 %
+    assert "Repeat order within 30 days" in driver.group(1)
+    assert "2026-08-01" in driver.group(1) and "100.0%" in driver.group(1)
+    assert "▲ 75.0%" in driver.group(1)
+    metric_card = page[page.index('id="kpi-test_repeat_within_30_days"') :]
+    assert "Supporting metric (no target)" in metric_card[:2000]
+    assert "status-metric" in metric_card[:2000]
+    # the goal of the metric counts key KPIs only: it has none
+    goals = dict(
+        re.findall(r'<h2 class="goal">(.*?) <span class="meta goal-count">(.*?)</span>', page)
+    )
+    assert set(goals.values()) == {"1 of 1 KPIs on track", "0 of 0 KPIs on track"}
+
+
+def test_the_terminal_scorecard_names_drivers_and_shows_metric_as_status(language_run):
+    from rich.console import Console
+
+    from pipelines.report.scorecard import compact_scorecard, read_scorecard
+
+    rows = read_scorecard(language_run.warehouse_path)
+    console = Console(width=100, record=True, color_system=None)
+    console.print(compact_scorecard(rows, width=100))
+    text = console.export_text()
+    metric_line = next(line for line in text.splitlines() if line.startswith("test_repeat"))
+    assert metric_line.split()[1:4] == ["2026-08", "100.0%", "-"]
+    assert metric_line.split()[4] == "metric"
+    assert "drivers test_repeat_within_30_days" in text
+
+
+def test_a_metric_never_alerts_even_when_held():
+    from pipelines.notify.alerting import alert_kind
+
+    held = {"status": "held", "held_reason": "held: volume on raw.orders since 2026-10-05"}
+    assert alert_kind({**held, "role": "kpi"}) == "held"
+    assert alert_kind({**held, "role": "metric"}) is None
+    assert alert_kind({"status": "off_track", "role": "kpi"}) == "off_track"
+    assert alert_kind({"status": "metric", "role": "metric"}) is None
+
+
+def test_a_held_metric_asks_no_note_in_the_digest_and_passes_the_on_target_check():
+    import yaml
+
+    from pipelines.assets.kpi_checks import on_target_result
+    from pipelines.kpis.models import KpiDefinition
+    from pipelines.notify.digest import DigestKpi
+
+    metric = KpiDefinition.model_validate(yaml.safe_load(COHORT_METRIC))
+    kpi = KpiDefinition.model_validate(yaml.safe_load(RATIO_KPI))
+    row = {"status": "held", "held_reason": "held", "note": None}
+    day = D(2026, 8, 1)
+    assert DigestKpi(metric, {**row, "role": "metric"}, day, day, []).needs_note is False
+    assert DigestKpi(kpi, {**row, "role": "kpi"}, day, day, []).needs_note is True
+    card = {"period_start": day, "status": "held", "held_reason": "held", "role": "metric"}
+    assert on_target_result(metric.id, card).passed is True
+    assert on_target_result(kpi.id, {**card, "role": "kpi"}).passed is False
