@@ -291,3 +291,42 @@ def test_a_held_metric_asks_no_note_in_the_digest_and_passes_the_on_target_check
     card = {"period_start": day, "status": "held", "held_reason": "held", "role": "metric"}
     assert on_target_result(metric.id, card).passed is True
     assert on_target_result(kpi.id, {**card, "role": "kpi"}).passed is False
+
+
+def test_a_ratio_of_two_facts_reads_both_sources():
+    import yaml
+
+    from pipelines.kpis.facts import load_fact_catalog
+    from pipelines.kpis.models import KpiDefinition
+    from pipelines.kpis.source_kpis import kpis_reading
+
+    kpis = [
+        KpiDefinition.model_validate(yaml.safe_load(RATIO_KPI)),
+        KpiDefinition.model_validate(yaml.safe_load(COHORT_METRIC)),
+    ]
+    facts = load_fact_catalog()
+    assert kpis_reading("google_ads", kpis, facts) == ["test_ad_cost_per_order"]
+    assert kpis_reading("orders", kpis, facts) == [
+        "test_ad_cost_per_order",
+        "test_repeat_within_30_days",
+    ]
+
+
+def test_validation_judges_a_ratio_of_two_facts_on_both_sources(language_run):
+    from pipelines.kpis.loader import load_portfolio
+    from pipelines.validation.warehouse import validate_portfolio
+
+    portfolio = load_portfolio(language_run.settings.definitions_dir)
+    with duckdb.connect(str(language_run.warehouse_path), read_only=True) as con:
+        results = validate_portfolio(
+            con, portfolio, raw_dir=language_run.settings.raw_dir, as_of=D(2026, 10, 5)
+        )
+    ratio = next(r for r in results if r.kpi_id == "test_ad_cost_per_order")
+    # one delivery per source: both cadences are named; two complete months of six
+    assert ratio.measurability.verdict.value == "not_measurable"
+    assert "Google Ads: one delivery so far, so its cadence is not known yet" in (
+        ratio.measurability.reasons
+    )
+    assert "Shopify order: one delivery so far, so its cadence is not known yet" in (
+        ratio.measurability.reasons
+    )
