@@ -293,25 +293,7 @@ row_counts as (
 
 {aggregated},
 
-computed as (
-
-    select
-        periods.period_start,
-        periods.period_end,
-        periods.is_complete,
-        coalesce(row_counts.source_rows, 0) as source_rows,
-        aggregated.numerator,
-        aggregated.denominator,
-        case when coalesce(row_counts.source_rows, 0) > 0 then {value} end as value,
-        {_target_sql(kpi)} as target
-    from periods
-    left join row_counts
-        on row_counts.period_start = periods.period_start
-    left join aggregated
-        on aggregated.period_start = periods.period_start
-
-)
-{_final_select(kpi)}"""
+{_computed(kpi, value)}"""
 
 
 def _periods_call(frequency: str, fact: Fact) -> str:
@@ -449,6 +431,12 @@ def _cohort_model(
             f"    where {' and '.join(conditions)}"
         )
 
+    def counted(column: str) -> str:  # 0, not null, in a period with rows but an empty cohort
+        return (
+            "case when coalesce(row_counts.source_rows, 0) > 0\n"
+            f"            then coalesce(aggregated.{column}, 0) end as {column}"
+        )
+
     window_end = (
         f"{{{{ dbt.dateadd('hour', {hours}, 'cast(base_periods.period_end as timestamp)') }}}}"
     )
@@ -565,17 +553,25 @@ aggregated as (
 
 ),
 
-computed as (
+{_computed(kpi, value, counted("numerator"), counted("denominator"))}"""
+
+
+def _computed(
+    kpi: KpiDefinition,
+    value: str,
+    numerator: str = "aggregated.numerator",
+    denominator: str = "aggregated.denominator",
+) -> str:
+    """The `computed` CTE over `periods`, `row_counts` and `aggregated`, and the final select."""
+    return f"""computed as (
 
     select
         periods.period_start,
         periods.period_end,
         periods.is_complete,
         coalesce(row_counts.source_rows, 0) as source_rows,
-        case when coalesce(row_counts.source_rows, 0) > 0
-            then coalesce(aggregated.numerator, 0) end as numerator,
-        case when coalesce(row_counts.source_rows, 0) > 0
-            then coalesce(aggregated.denominator, 0) end as denominator,
+        {numerator},
+        {denominator},
         case when coalesce(row_counts.source_rows, 0) > 0 then {value} end as value,
         {_target_sql(kpi)} as target
     from periods

@@ -24,6 +24,7 @@ import pytest
 
 from pipelines.settings import PROJECT_DIR
 from tests.conftest import FIXTURES, PipelineRun, environment, run_pipeline
+from tests.test_pipeline import _values
 
 pytestmark = pytest.mark.slow
 D = dt.date
@@ -89,16 +90,6 @@ def language_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
         run = run_pipeline(root, landing, AS_OF)
     assert run.result.success, "the KPI language run failed"
     return run
-
-
-def _values(run: PipelineRun, kpi_id: str) -> dict[dt.date, dict]:
-    with duckdb.connect(str(run.warehouse_path), read_only=True) as con:
-        cursor = con.execute(
-            "select * from marts.fct_kpi_values where kpi_id = ? order by period_start", [kpi_id]
-        )
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    return {row["period_start"]: row for row in rows}
 
 
 def _scorecard(run: PipelineRun) -> dict[str, dict]:
