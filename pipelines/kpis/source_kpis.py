@@ -10,26 +10,27 @@ from pipelines.kpis.facts import Fact
 from pipelines.kpis.models import KpiDefinition
 
 
-def _fact_of(kpi: KpiDefinition, by_id: Mapping[str, KpiDefinition]) -> str | None:
+def _facts_of(kpi: KpiDefinition, by_id: Mapping[str, KpiDefinition]) -> list[str]:
+    """Every fact the KPI reads (a ratio of two facts: both; a growth KPI: its base's)."""
     seen = set()
-    while kpi.fact is None:
+    while not kpi.facts:
         base = getattr(kpi.computation, "of", None)
         if base is None or base in seen or base not in by_id:
-            return None
+            return []
         seen.add(base)
         kpi = by_id[base]
-    return kpi.fact
+    return kpi.facts
 
 
 def kpis_reading(
     source: str, kpis: Iterable[KpiDefinition], facts: Mapping[str, Fact]
 ) -> list[str]:
-    """Ids of the KPIs whose fact is fed by the source, sorted."""
+    """Ids of the KPIs one of whose facts is fed by the source, sorted."""
     by_id = {kpi.id: kpi for kpi in kpis}
     wanted = source
     found = []
     for kpi in by_id.values():
-        fact = facts.get(_fact_of(kpi, by_id) or "")
-        if fact is not None and fact.source == wanted:
+        sources = {facts[name].source for name in _facts_of(kpi, by_id) if name in facts}
+        if wanted in sources:
             found.append(kpi.id)
     return sorted(found)
