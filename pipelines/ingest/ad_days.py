@@ -58,6 +58,9 @@ def day_sql(
     def cell(name: str) -> str:
         return _without_dash(f"c{position[name]}") if name in position else "cast(null as varchar)"
 
+    def shown(name: str) -> str:
+        return f"coalesce(c{position[name]}, '')" if name in position else "''"
+
     def label(name: str) -> str:
         return header[position[name]] if name in position else name
 
@@ -81,9 +84,9 @@ def day_sql(
 
     cells = {
         "date_day": Cell("_day", label("date_day"), "_day_raw"),
-        **{n: Cell(f"_{n}", label(n), f"coalesce({cell(n)}, '')") for n in kinds.texts},
+        **{n: Cell(f"_{n}", label(n), shown(n)) for n in kinds.texts},
         **{
-            n: Cell(number(n), label(n), f"coalesce({cell(n)}, '')", name=n)
+            n: Cell(number(n), label(n), shown(n), name=n)
             for n in (*kinds.numbers, *kinds.integers)
         },
     }
@@ -107,12 +110,12 @@ def day_sql(
                 f"_bad_{name}",
                 label(name),
                 f"is a number in this file's format (1{grouping}234{decimal}5)",
-                cell(name),
+                shown(name),
             )
         )
         if name in kinds.integers:
             checks.append(
-                Check(f"_{name} <> floor(_{name})", label(name), "is a whole number", cell(name))
+                Check(f"_{name} <> floor(_{name})", label(name), "is a whole number", shown(name))
             )
         checks += declared.rules(name)
     checks += [

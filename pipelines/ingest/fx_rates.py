@@ -97,11 +97,12 @@ def _load(
     parsed = [("_day_raw", day_raw), ("_day", f"try_cast({day_raw} as date)")]
     checks = [
         Check(
-            "not regexp_matches(_day_raw, '^\\d{4}-\\d{2}-\\d{2}$') or _day is null",
+            "not regexp_matches(_day_raw, '^\\d{4}-\\d{2}-\\d{2}$')",
             "Date",
             "date is YYYY-MM-DD",
             "_day_raw",
-        )
+        ),
+        Check("_day is null", "Date", RAW_TABLE.column("rate_date").missing or "", "_day_raw"),
     ]
     columns = [Column("rate_date", "date", "_day")]
     for index, currency in enumerate(currencies, start=1):

@@ -268,8 +268,9 @@ def _summary_row(
 def _refuse_without_daily_breakdown(
     text: str, header_index: int, delimiter: str, position: dict[str, int], file: str
 ) -> None:
-    """A campaign row in the first lines spanning more than one day: the export has no daily
-    breakdown (reading its start as the day would put the whole window on its first day)."""
+    """The first campaign row spanning more than one day: the export has no daily breakdown
+    (reading its start as the day would put the whole window on its first day). A later row
+    spanning more than one day is quarantined instead."""
     for offset, row in enumerate(_data_rows(text, header_index, delimiter)):
         if not _cell(row, position, "campaign_name"):
             continue
@@ -281,3 +282,4 @@ def _refuse_without_daily_breakdown(
                 f"the export has no daily breakdown, so it cannot feed daily KPIs. {DAILY_FIX}.",
                 line=header_index + 2 + offset,
             )
+        return
