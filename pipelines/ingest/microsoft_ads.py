@@ -105,6 +105,12 @@ FOOTER = (
 _PREAMBLE = re.compile(r"^\s*([A-Za-z][A-Za-z ]*?)\s*:\s*(.*?)\s*$")
 
 
+def _footer(width: int) -> str:
+    """The footer: a line of one cell only (a campaign "Microsoft Corporation ..." is data)."""
+    rest = [f"coalesce(trim(c{i}), '') = ''" for i in range(1, width)]
+    return " and ".join([FOOTER, *rest])
+
+
 def _canonical(cell: str) -> str | None:
     return COLUMN_NAMES.get(cell.strip().lower().replace(" ", ""))
 
@@ -189,7 +195,7 @@ def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) ->
         sql.layers,
         sql.windows,
         what="a Microsoft Advertising report",
-        skip=FOOTER,
+        skip=_footer(len(header.cells)),
     )
     parsed, _ = read_table(csv, table, name=file, workdir=workdir, lineage=lineage, salt=None)
     if expected is not None and parsed.rows_read != expected:

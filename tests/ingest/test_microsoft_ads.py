@@ -173,3 +173,19 @@ def test_schema_matches_the_declaration():
         "_row_number",
     ]
     assert microsoft_ads.RAW_TABLE.unique == ("date_day", "campaign_name", "campaign_id")
+
+
+def test_a_campaign_named_like_the_footer_is_data(tmp_path):
+    path = tmp_path / "report.csv"
+    path.write_text(
+        '"Rows: 1"\n\n"Day","Campaign name","Spend"\n'
+        '"2026-11-01","Microsoft Corporation brand","10.00"\n\n'
+        '"©2026 Microsoft Corporation. All rights reserved. "\n',
+        encoding="utf-8",
+    )
+    parsed = _read(path, tmp_path / "work")
+    rows = _rows(parsed)
+    assert [(r["campaign_name"], r["cost"], r["_row_number"]) for r in rows] == [
+        ("Microsoft Corporation brand", 10.0, 4)
+    ]
+    assert (parsed.rows_read, parsed.summary_rows) == (1, 1)
