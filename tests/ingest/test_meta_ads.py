@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -178,3 +180,32 @@ def test_shared_sample_loads_two_rows_in_euro(tmp_path):
         ),
     ]
     assert (parsed.rows_read, parsed.rows_loaded, parsed.summary_rows) == (2, 2, 0)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "check"),
+    [
+        ("Reporting starts", "2026-11-01", "Reporting starts = Reporting ends (daily breakdown)"),
+        ("Campaign name", "", "campaign is not empty"),
+        ("Impressions", "-1", "impressions >= 0"),
+        ("Reach", "-1", "reach >= 0"),
+        ("Link clicks", "-1", "clicks >= 0"),
+        ("Amount spent (USD)", "-0.5", "cost >= 0"),
+        ("Purchases", "-1", "conversions >= 0"),
+        ("Purchases conversion value", "-1", "conversion_value >= 0"),
+        ("Impressions", "1.000,5", "is a number in this file's format (1,234.5)"),
+    ],
+)
+def test_every_declared_rule_is_checked_per_row(tmp_path, column, value, check):
+    rows = list(csv.reader(io.StringIO((FIXTURES / "en_daily.csv").read_text(encoding="utf-8"))))
+    rows[3][rows[0].index(column)] = value  # the third data row, on line 4
+    path = tmp_path / "broken.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    parsed = _read(path, tmp_path / "work")
+    shown = {"Reporting starts": "2026-11-02"}.get(column, value)  # the check reads the end
+    named = "Reporting ends" if column == "Reporting starts" else column
+    assert [(r.line, r.column, r.check, r.value) for r in parsed.rejected] == [
+        (4, named, check, shown)
+    ]
+    assert [r["_row_number"] for r in _rows(parsed)] == [2, 3]

@@ -189,3 +189,31 @@ def test_a_campaign_named_like_the_footer_is_data(tmp_path):
         ("Microsoft Corporation brand", 10.0, 4)
     ]
     assert (parsed.rows_read, parsed.summary_rows) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "check"),
+    [
+        ("TimePeriod", "", "date is YYYY-MM-DD"),
+        ("TimePeriod", "2026-02-30", "date is a real calendar day"),
+        ("CampaignName", " ", "campaign is not empty"),
+        ("Impressions", "-1", "impressions >= 0"),
+        ("Clicks", "-1", "clicks >= 0"),
+        ("Spend", "", "cost is present"),
+        ("Spend", "-0.01", "cost >= 0"),
+        ("Conversions", "-1", "conversions >= 0"),
+        ("Revenue", "-5", "conversion_value >= 0"),
+    ],
+)
+def test_every_declared_rule_is_checked_per_row(tmp_path, column, value, check):
+    lines = (FIXTURES / "api_compact_names.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[2].split(",")
+    cells[header.index(column)] = value
+    path = tmp_path / "broken.csv"
+    path.write_text("\n".join([lines[0], lines[1], ",".join(cells)]) + "\n", encoding="utf-8")
+    parsed = _read(path, tmp_path / "work")
+    assert [(r.line, r.column, r.check, r.value) for r in parsed.rejected] == [
+        (3, column, check, value)
+    ]
+    assert [r["_row_number"] for r in _rows(parsed)] == [2]
