@@ -21,9 +21,9 @@ from pipelines.ingest.native import Check, Column, connect, lineage_sql, quote
 from pipelines.ingest.native_csv import CsvFile, CsvLoad, refusal
 from pipelines.ingest.options import IngestOptions
 from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.source import Source
 from pipelines.ingest.text_files import head_text, split_rows
 
-SOURCE = "fx_rates"
 TABLE = "fx_rates_daily"
 MISSING = "N/A"
 
@@ -42,6 +42,12 @@ RAW_TABLE = RawTable(
         ),
     ),
     unique=("rate_date", "currency_code"),
+    entity="daily",
+    description=(
+        "One row per working day and currency: units of the currency per euro (N/A gives no row)."
+    ),
+    day="rate_date",
+    volume_checked=False,
 )
 SCHEMA = RAW_TABLE.arrow_schema
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -158,3 +164,13 @@ def _load(
         last_date=summary.last_date,
         warnings=list(load.warnings),
     )
+
+
+SOURCE = Source(
+    name="fx_rates",
+    label="ECB exchange rates",
+    description="European Central Bank euro reference rates (eurofxref-hist.csv).",
+    tables=(RAW_TABLE,),
+    coverage=TABLE,
+    read=read,
+)

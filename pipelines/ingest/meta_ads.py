@@ -20,9 +20,9 @@ from pipelines.ingest.native import Check, quote
 from pipelines.ingest.native_csv import CsvFile, TableSpec, read_table
 from pipelines.ingest.options import IngestOptions
 from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.source import Source
 from pipelines.ingest.text_files import find_header, head_text, split_rows
 
-SOURCE = "meta_ads"
 TABLE = "meta_ads_campaign_days"
 
 # Header text (lower case) -> canonical column. English, then Dutch. The money column is matched
@@ -99,6 +99,13 @@ RAW_TABLE = RawTable(
     ),
     # A campaign appears once per day within one delivered file.
     unique=("date_day", "campaign_name", "campaign_id"),
+    entity="campaign_days",
+    description=(
+        "One row per day and campaign of a Meta Ads Manager export with the daily breakdown; "
+        "the currency comes from the money column's name."
+    ),
+    day="date_day",
+    volume_checked=True,
 )
 SCHEMA = RAW_TABLE.arrow_schema
 
@@ -283,3 +290,13 @@ def _refuse_without_daily_breakdown(
                 line=header_index + 2 + offset,
             )
         return
+
+
+SOURCE = Source(
+    name="meta_ads",
+    label="Meta Ads",
+    description="Meta Ads Manager exports with the daily breakdown (English or Dutch headers).",
+    tables=(RAW_TABLE,),
+    coverage=TABLE,
+    read=read,
+)

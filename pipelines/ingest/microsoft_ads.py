@@ -20,9 +20,9 @@ from pipelines.ingest.errors import FileRefused
 from pipelines.ingest.native_csv import CsvFile, TableSpec, read_table
 from pipelines.ingest.options import IngestOptions
 from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.source import Source
 from pipelines.ingest.text_files import find_header, head_text, split_rows
 
-SOURCE = "microsoft_ads"
 TABLE = "microsoft_ads_campaign_days"
 
 # Header text (lower case, spaces removed) -> canonical column: UI display names of every period
@@ -95,6 +95,13 @@ RAW_TABLE = RawTable(
     ),
     # A campaign appears once per day within one delivered file.
     unique=("date_day", "campaign_name", "campaign_id"),
+    entity="campaign_days",
+    description=(
+        "One row per day and campaign of a Microsoft Advertising campaign performance report "
+        "aggregated daily."
+    ),
+    day="date_day",
+    volume_checked=True,
 )
 SCHEMA = RAW_TABLE.arrow_schema
 
@@ -222,3 +229,13 @@ def _expected_rows(preamble: dict[str, str], file: str) -> int | None:
     if not digits.isdigit():
         raise FileRefused(file, f"the preamble's 'Rows: {value}' is not a row count")
     return int(digits)
+
+
+SOURCE = Source(
+    name="microsoft_ads",
+    label="Microsoft Advertising",
+    description="Microsoft Advertising campaign performance reports with a daily time column.",
+    tables=(RAW_TABLE,),
+    coverage=TABLE,
+    read=read,
+)

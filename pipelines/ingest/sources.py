@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from pipelines.ingest import ga4, google_ads, search_console, shopify, surveys, zendesk
+from pipelines.ingest import (
+    fx_rates,
+    ga4,
+    google_ads,
+    meta_ads,
+    microsoft_ads,
+    search_console,
+    shopify,
+    surveys,
+    zendesk,
+)
 from pipelines.ingest.columns import RawTable
 from pipelines.ingest.raw_store import RAW_META_SCHEMAS, with_lineage
 from pipelines.ingest.source import Source
@@ -22,6 +32,9 @@ SOURCES: dict[str, Source] = {
         shopify.SOURCE,
         zendesk.SOURCE,
         surveys.SOURCE,
+        microsoft_ads.SOURCE,
+        meta_ads.SOURCE,
+        fx_rates.SOURCE,
     )
 }
 

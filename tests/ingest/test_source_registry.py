@@ -42,6 +42,9 @@ def test_the_shipped_sources_have_one_name_each():
         "shopify": "orders",
         "zendesk": "support_tickets",
         "surveymonkey": "surveys",
+        "microsoft_ads": "microsoft_ads",
+        "meta_ads": "meta_ads",
+        "fx_rates": "fx_rates",
     }
     assert {name: s.landing_folder for name, s in SOURCES.items()} == expected
     for name, source in SOURCES.items():
@@ -144,6 +147,8 @@ def test_the_volume_check_settings_come_from_the_declarations():
         "ga4_channel_days": "date_day",
         "orders": "cast(created_at as date)",
         "support_tickets": "cast(created_at as date)",
+        "microsoft_ads_campaign_days": "date_day",
+        "meta_ads_campaign_days": "date_day",
     }
     assert TABLE_SOURCES["orders"] == "shopify" and TABLE_SOURCES["support_tickets"] == "zendesk"
     assert TIME_COLUMNS == {"orders": "created_at", "support_tickets": "created_at"}
