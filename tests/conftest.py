@@ -90,3 +90,18 @@ def fixture_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     run = run_pipeline(root, landing, FIXTURE_AS_OF)
     assert run.result.success, "the fixture run failed"
     return run
+
+
+@pytest.fixture(scope="session")
+def run_without_surveys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of one `kpi-warehouse run` over tests/fixtures/landing without its survey export
+    (landing, raw layer, work database, published file and Dagster home). Read-only: a test
+    copies the folder and goes on from there, so no test sees another's later runs."""
+    from pipelines.cli import EXIT_OK, main
+
+    root = tmp_path_factory.mktemp("run_without_surveys")
+    landing = root / "landing"
+    shutil.copytree(FIXTURES / "landing", landing, ignore=shutil.ignore_patterns("surveys"))
+    with environment(**warehouse_env(root, landing)):
+        assert main(["run", "--as-of", FIXTURE_AS_OF, "--quiet"]) == EXIT_OK
+    return root

@@ -17,7 +17,7 @@ import pytest
 
 from pipelines.publish.warehouse_file import STORAGE_VERSION
 from pipelines.report.html_report import load_report_data, render_report
-from tests.conftest import FIXTURE_AS_OF, FIXTURES, run_pipeline
+from tests.conftest import FIXTURE_AS_OF, run_pipeline
 from tests.test_bi_readers import readme_url
 
 pytestmark = pytest.mark.slow
@@ -120,12 +120,12 @@ SQLALCHEMY_READER = textwrap.dedent(
 )
 
 
-def test_reader_keeps_a_consistent_view_while_a_run_publishes(tmp_path):
+def test_reader_keeps_a_consistent_view_while_a_run_publishes(fixture_run, tmp_path):
+    # The first publication is the session's clean build of the fixture landing, copied with its
+    # landing folder, raw layer and work database: the same state a first run here would leave.
+    shutil.copytree(fixture_run.root, tmp_path, dirs_exist_ok=True)
     landing = tmp_path / "landing"
-    shutil.copytree(FIXTURES / "landing", landing)
-    first = run_pipeline(tmp_path, landing, FIXTURE_AS_OF)
-    assert first.result.success
-    published = first.warehouse_path
+    published = tmp_path / "published" / "kpi.duckdb"
     with duckdb.connect(str(published), read_only=True) as con:
         before = con.execute("select count(*), sum(value) from marts.fct_kpi_values").fetchone()
 
