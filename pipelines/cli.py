@@ -551,13 +551,19 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from pipelines.demo.landing import write_demo_landing
+    from pipelines.demo.landing import AS_OF_FILE, DEMO_END, demo_as_of, write_demo_landing
 
-    end = dt.date.fromisoformat(args.end) if args.end else dt.date.today() - dt.timedelta(days=1)
+    end = dt.date.fromisoformat(args.end) if args.end else DEMO_END
     out = Path(args.out)
-    written = write_demo_landing(out, end=end, days=args.days, scale=args.scale, seed=args.seed)
+    deliveries = "clean" if args.clean else args.deliveries
+    written = write_demo_landing(
+        out, end=end, days=args.days, scale=args.scale, seed=args.seed, deliveries=deliveries
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    (out / AS_OF_FILE).write_text(demo_as_of(end).isoformat() + "\n", encoding="utf-8")
     console.print(
-        f"wrote {len(written)} demo export file(s) to {out} ({args.days} days up to {end})"
+        f"wrote {len(written)} demo export file(s) to {out} ({args.days} days up to {end}, "
+        f"{deliveries} deliveries; run it as of {demo_as_of(end)})"
     )
     return 0
 
@@ -672,7 +678,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default=str(Settings.from_env().landing_dir))
     demo.add_argument("--days", type=int, default=200)
     demo.add_argument("--scale", type=float, default=1.0)
-    demo.add_argument("--end", help="last day of the data (default: yesterday)")
+    demo.add_argument(
+        "--end", help="last day of the data (default: 2026-11-30, the day the shipped notes fit)"
+    )
+    demo.add_argument(
+        "--deliveries",
+        choices=["all", "history", "latest"],
+        default="all",
+        help="all: the history and the last day's cut-off orders export; history or latest: one "
+        "of the two (make run loads them in two runs, as a warehouse in use would)",
+    )
+    demo.add_argument(
+        "--clean", action="store_true", help="no delivery problem: the last day's orders complete"
+    )
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(func=cmd_demo_data)
     return parser
