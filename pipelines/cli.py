@@ -241,7 +241,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     held = held_assets(result)
     left_out = left_out_definitions(settings.engine)
     if held or left_out:
-        console.print(held_summary(held, left_out), highlight=False)
+        console.print(held_summary(held, left_out, failed_check_reasons(result)), highlight=False)
     if not result.success:
         err.print("[red bold]The run failed.[/red bold]")
         for event in result.all_events:
@@ -284,8 +284,25 @@ def held_assets(result) -> dict[str, str]:
     return held
 
 
-def held_summary(held: dict[str, str], left_out) -> str:
-    """What the run held and left out, and why: KPIs first, then the other models."""
+def failed_check_reasons(result) -> list[str]:
+    """What each failed blocking check found, in its own words (its first paragraph)."""
+    from dagster import AssetCheckSeverity
+
+    reasons = []
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        evaluation = event.event_specific_data
+        if evaluation.passed or evaluation.severity == AssetCheckSeverity.WARN:
+            continue
+        text = (evaluation.description or "").split("\n")[0].strip()
+        reasons.append(text or f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}")
+    return reasons
+
+
+def held_summary(held: dict[str, str], left_out, reasons: list[str] | None = None) -> str:
+    """What the run held and left out, and why: KPIs first (with what the failed checks found),
+    then the other models."""
     lines = []
     kpis = {k: r for k, r in held.items() if k.startswith("kpis/kpi_")}
     if kpis:
@@ -294,6 +311,7 @@ def held_summary(held: dict[str, str], left_out) -> str:
             "published):"
         )
         lines += [f"  {key.removeprefix('kpis/kpi_')}: {reason}" for key, reason in kpis.items()]
+        lines += [f"  why: {reason}" for reason in reasons or []]
     others = sorted(k for k in held if k not in kpis)
     if others:
         lines.append(f"also not rebuilt: {', '.join(others)}")
