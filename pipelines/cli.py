@@ -241,7 +241,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     held = held_assets(result)
     left_out = left_out_definitions(settings.engine)
     if held or left_out:
-        console.print(held_summary(held, left_out), highlight=False)
+        console.print(held_summary(held, left_out, failed_check_reasons(result)), highlight=False)
     if not result.success:
         err.print("[red bold]The run failed.[/red bold]")
         for event in result.all_events:
@@ -284,8 +284,25 @@ def held_assets(result) -> dict[str, str]:
     return held
 
 
-def held_summary(held: dict[str, str], left_out) -> str:
-    """What the run held and left out, and why: KPIs first, then the other models."""
+def failed_check_reasons(result) -> list[str]:
+    """What each failed blocking check found, in its own words (its first paragraph)."""
+    from dagster import AssetCheckSeverity
+
+    reasons = []
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        evaluation = event.event_specific_data
+        if evaluation.passed or evaluation.severity == AssetCheckSeverity.WARN:
+            continue
+        text = (evaluation.description or "").split("\n")[0].strip()
+        reasons.append(text or f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}")
+    return reasons
+
+
+def held_summary(held: dict[str, str], left_out, reasons: list[str] | None = None) -> str:
+    """What the run held and left out, and why: KPIs first (with what the failed checks found),
+    then the other models."""
     lines = []
     kpis = {k: r for k, r in held.items() if k.startswith("kpis/kpi_")}
     if kpis:
@@ -294,6 +311,7 @@ def held_summary(held: dict[str, str], left_out) -> str:
             "published):"
         )
         lines += [f"  {key.removeprefix('kpis/kpi_')}: {reason}" for key, reason in kpis.items()]
+        lines += [f"  why: {reason}" for reason in reasons or []]
     others = sorted(k for k in held if k not in kpis)
     if others:
         lines.append(f"also not rebuilt: {', '.join(others)}")
@@ -551,13 +569,19 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from pipelines.demo.landing import write_demo_landing
+    from pipelines.demo.landing import AS_OF_FILE, DEMO_END, demo_as_of, write_demo_landing
 
-    end = dt.date.fromisoformat(args.end) if args.end else dt.date.today() - dt.timedelta(days=1)
+    end = dt.date.fromisoformat(args.end) if args.end else DEMO_END
     out = Path(args.out)
-    written = write_demo_landing(out, end=end, days=args.days, scale=args.scale, seed=args.seed)
+    deliveries = "clean" if args.clean else args.deliveries
+    written = write_demo_landing(
+        out, end=end, days=args.days, scale=args.scale, seed=args.seed, deliveries=deliveries
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    (out / AS_OF_FILE).write_text(demo_as_of(end).isoformat() + "\n", encoding="utf-8")
     console.print(
-        f"wrote {len(written)} demo export file(s) to {out} ({args.days} days up to {end})"
+        f"wrote {len(written)} demo export file(s) to {out} ({args.days} days up to {end}, "
+        f"{deliveries} deliveries; run it as of {demo_as_of(end)})"
     )
     return 0
 
@@ -672,7 +696,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default=str(Settings.from_env().landing_dir))
     demo.add_argument("--days", type=int, default=200)
     demo.add_argument("--scale", type=float, default=1.0)
-    demo.add_argument("--end", help="last day of the data (default: yesterday)")
+    demo.add_argument(
+        "--end", help="last day of the data (default: 2026-11-30, the day the shipped notes fit)"
+    )
+    demo.add_argument(
+        "--deliveries",
+        choices=["all", "history", "latest"],
+        default="all",
+        help="all: the history and the last day's cut-off orders export; history or latest: one "
+        "of the two (make run loads them in two runs, as a warehouse in use would)",
+    )
+    demo.add_argument(
+        "--clean", action="store_true", help="no delivery problem: the last day's orders complete"
+    )
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(func=cmd_demo_data)
     return parser

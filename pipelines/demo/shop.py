@@ -200,8 +200,24 @@ def _offset_time(moment: dt.datetime) -> str:
     return aware.strftime("%Y-%m-%d %H:%M:%S %z")
 
 
-def write_orders(out_dir: Path, start: dt.date, days: int, scale: float, seed: int) -> list[Path]:
+def write_orders(
+    out_dir: Path,
+    start: dt.date,
+    days: int,
+    scale: float,
+    seed: int,
+    *,
+    cut_last_day_after: int | None = None,
+    parts: frozenset[str] = frozenset({"months", "last_day"}),
+) -> list[Path]:
+    """One Shopify export per month. With `cut_last_day_after`, the last day is left out of its
+    month's export and delivered on its own, cut off after that many orders (a download that
+    stopped early); `parts` says which of the two (`months`, `last_day`) to write."""
     rng = random.Random(f"orders-{seed}")
+    last_day = start + dt.timedelta(days=days - 1)
+    late = io.StringIO()
+    late_writer = csv.writer(late, lineterminator="\n")
+    late_writer.writerow(SHOPIFY_COLUMNS)
     seen = 0  # customers so far
     statuses = (
         ["paid"] * 86
@@ -219,8 +235,14 @@ def write_orders(out_dir: Path, start: dt.date, days: int, scale: float, seed: i
         writer.writerow(SHOPIFY_COLUMNS)
         day = first
         while day <= last:
-            for _ in range(order_count(day, scale, rng)):
+            separate = cut_last_day_after is not None and day == last_day
+            for order_index in range(order_count(day, scale, rng)):
                 number += 1
+                target = None
+                if not separate:
+                    target = writer
+                elif order_index < (cut_last_day_after or 0):
+                    target = late_writer
                 # most orders come from new customers; a few loyal ones buy again and again
                 if seen and rng.random() < RETURNING_SHARE:
                     customer = int(seen * rng.random() ** 2.2)
@@ -282,11 +304,18 @@ def write_orders(out_dir: Path, start: dt.date, days: int, scale: float, seed: i
                                 "Phone": "" if pos else f"+3161234{customer % 10000:04d}",
                             }
                         )
-                    writer.writerow([row[c] for c in SHOPIFY_COLUMNS])
+                    if target is not None:
+                        target.writerow([row[c] for c in SHOPIFY_COLUMNS])
             day += dt.timedelta(days=1)
-        path = out_dir / "orders" / f"orders_export_{first:%Y-%m}.csv"
+        if "months" in parts:
+            path = out_dir / "orders" / f"orders_export_{first:%Y-%m}.csv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(buffer.getvalue(), encoding="utf-8")
+            written.append(path)
+    if cut_last_day_after is not None and "last_day" in parts:
+        path = out_dir / "orders" / f"orders_export_{last_day:%Y-%m-%d}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(buffer.getvalue(), encoding="utf-8")
+        path.write_text(late.getvalue(), encoding="utf-8")
         written.append(path)
     return written
 
