@@ -65,11 +65,13 @@ def run_pipeline(
     options of raw/run_context (rebuild_from, rebuild_to)."""
     from dagster import DagsterInstance
 
+    from pipelines.dbt_manifest import prepare
     from pipelines.definitions import build_definitions
     from pipelines.settings import Settings
 
     with environment(**warehouse_env(root, landing)):
         settings = Settings.from_env()
+        prepare(settings)  # as `kpi-warehouse run` does: loading the definitions only reads
         defs = build_definitions(settings)
         job = defs.resolve_implicit_global_asset_job_def()
         instance = instance or DagsterInstance.ephemeral()
