@@ -1,0 +1,3 @@
+-- The raw rows of the latest delivery for each day: a later file replaces every row of earlier
+-- files within its date_day range (macros/latest_delivery.sql). Columns as delivered.
+{{ latest_delivery_by_range(source('ga4', 'channel_days'), 'date_day') }}

@@ -1,0 +1,3 @@
+-- The raw rows of the latest delivery of each respondent_id: re-deliveries replace, they never add
+-- (macros/latest_delivery.sql). Columns as delivered.
+{{ latest_delivery_by_key(source('surveymonkey', 'responses'), ['respondent_id']) }}

@@ -1,0 +1,3 @@
+-- The raw rows of the latest delivery of each ticket_id: re-deliveries replace, they never add
+-- (macros/latest_delivery.sql). Columns as delivered.
+{{ latest_delivery_by_key(source('zendesk', 'tickets'), ['ticket_id']) }}
