@@ -18,17 +18,15 @@ FIXTURE_AS_OF = "2026-10-05"
 
 @contextlib.contextmanager
 def environment(**values: str) -> Iterator[None]:
-    """Set environment variables for the block and restore the previous values afterwards."""
-    previous = {name: os.environ.get(name) for name in values}
+    """Set environment variables for the block and restore the whole environment afterwards
+    (also what the block set itself: preparing the dbt project exports the paths for dbt)."""
+    previous = dict(os.environ)
     os.environ.update(values)
     try:
         yield
     finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        os.environ.clear()
+        os.environ.update(previous)
 
 
 def warehouse_env(root: Path, landing: Path) -> dict[str, str]:
