@@ -109,7 +109,7 @@ def main() -> None:
         if report.problems or failed:
             raise SystemExit(f"{spec.name}: {report.problems} {failed}")
         rate = report.rows_read / measurement.seconds if measurement.seconds else 0
-        copy = plain_copy_seconds(landing / spec.name, root / "plain_copy")
+        copy = plain_copy_seconds(landing / spec.landing_folder, root / "plain_copy")
         results[spec.name] = {
             "rows": report.rows_read,
             "seconds": round(measurement.seconds, 2),

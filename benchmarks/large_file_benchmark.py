@@ -48,7 +48,7 @@ def main() -> None:
     shutil.rmtree(raw, ignore_errors=True)
     ensure_table_dirs(raw, raw_table_schemas())
     options = load_options().model_copy(update={"pii_salt": "benchmark-salt"})
-    spec = SOURCES["orders"]
+    spec = SOURCES["shopify"]
 
     measurement, report = measure_call(
         lambda: ingest_source(spec, landing, RawStore(raw), "bench", options)

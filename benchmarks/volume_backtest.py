@@ -38,13 +38,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipelines.checks.freshness import judge_freshness
-from pipelines.checks.volume import TailEvidence, is_partial_day, judge_volume, judged_day
+from pipelines.checks.volume import (
+    DATE_EXPRESSIONS,
+    TailEvidence,
+    is_partial_day,
+    judge_volume,
+    judged_day,
+)
 from pipelines.demo import google_ads, search_console, shop
 from pipelines.ingest.options import FreshnessSettings, VolumeSettings
 
 SCALES = {"small": 0.3, "year": 45.7}  # `year` as in benchmarks/pipeline_benchmark.py
-TABLES = ("google_ads_campaign_days", "search_console_query_days", "ga4_channel_days", "orders",
-          "support_tickets")  # fmt: skip
+TABLES = tuple(DATE_EXPRESSIONS)  # the volume-checked raw tables, from the source declarations
 FAULTS = ("drop_30", "silent_3", "cut_off", "half_monday")
 FIRST_FAULT_NIGHT = 35
 FAULT_EVERY = 28

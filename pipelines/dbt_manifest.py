@@ -28,6 +28,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.dbt_project import DbtProjectPreparer
 
 from pipelines.engines import Engine, engine_from_env
+from pipelines.ingest.dbt_sources import write_dbt_sources
 from pipelines.kpis.dbt_models import outdated_generated_files, write_generated_models
 from pipelines.kpis.facts import load_fact_catalog
 from pipelines.kpis.loader import DefinitionError, DefinitionProblem
@@ -106,7 +107,7 @@ def generate_models(settings: Settings, *, strict: bool = False) -> list[Path]:
                 for problem in item.problems
             ]
         )
-    changed = write_generated_models(usable.portfolio, facts)
+    changed = write_dbt_sources() + write_generated_models(usable.portfolio, facts)
     _record_left_out(settings, usable.left_out)
     return changed
 

@@ -24,7 +24,7 @@ DIGEST_SENSOR_NAME = "kpi_digest_sensor"
 
 def landing_fingerprint(landing_dir: Path) -> str:
     """Changes whenever a file is added, replaced or touched in any source's landing folder."""
-    folders = [landing_dir / source for source in sorted(SOURCES)]
+    folders = [landing_dir / s.landing_folder for s in SOURCES.values()]
     paths = [p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.is_file()]
     return files_digest(landing_dir, paths)
 
@@ -35,7 +35,7 @@ def pending_landing_files(landing_dir: Path, raw_dir: Path) -> list[str]:
     pending: list[str] = []
     store = RawStore(raw_dir)
     for spec in SOURCES.values():
-        loaded = store.loaded_hashes(spec.name)
+        loaded = store.loaded_hashes(spec.load_log_names)
         hashes = HashCache(raw_dir / "_work" / f"landing-hashes-{spec.name}.json")
         for path in landing_files(landing_dir, spec):
             relative = str(path.relative_to(landing_dir))
@@ -56,7 +56,9 @@ def build_landing_sensor(ingestion_job) -> dg.SensorDefinition:
     )
     def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
         if warehouse.landing_url:  # object storage: list the remote folders, not the mirror
-            fingerprint = remote_fingerprint(warehouse.landing_url, sorted(SOURCES))
+            fingerprint = remote_fingerprint(
+                warehouse.landing_url, sorted(s.landing_folder for s in SOURCES.values())
+            )
             if fingerprint == context.cursor:
                 return dg.SkipReason("no new or changed landing files")
             context.update_cursor(fingerprint)

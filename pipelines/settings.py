@@ -11,7 +11,8 @@ from pipelines.object_storage import is_url
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
-# Models generated from kpi_definitions/ (git-ignored; dbt reads it as a second model path).
+# dbt files generated from kpi_definitions/ and the source declarations (git-ignored; dbt reads
+# it as a second model path; its folders mirror models/).
 GENERATED_DBT_DIR = DBT_PROJECT_DIR / "generated"
 DEFAULT_KPI_DEFINITIONS_DIR = PROJECT_DIR / "kpi_definitions"
 

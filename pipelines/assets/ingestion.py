@@ -11,7 +11,7 @@ from pydantic import Field
 from pipelines.build_state import raw_table_digest
 from pipelines.checks.freshness import check_freshness
 from pipelines.checks.raw_checks import SCHEMA_CHECK, VOLUME_CHECK, evaluate
-from pipelines.checks.volume import DATE_EXPRESSIONS, TABLE_SOURCES
+from pipelines.checks.volume import DATE_EXPRESSIONS
 from pipelines.ingest.landing import files_outside_sources
 from pipelines.ingest.raw_store import (
     CHECK_HOLDS,
@@ -21,7 +21,8 @@ from pipelines.ingest.raw_store import (
     ensure_table_dirs,
 )
 from pipelines.ingest.runner import ingest_source
-from pipelines.ingest.sources import SOURCES, SourceSpec, raw_table_schemas
+from pipelines.ingest.source import Source
+from pipelines.ingest.sources import SOURCE_OF_TABLE, SOURCES, raw_table_schemas
 from pipelines.kpis.facts import Fact
 from pipelines.kpis.models import KpiDefinition
 from pipelines.kpis.source_kpis import kpis_reading
@@ -41,7 +42,7 @@ def raw_asset_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table])
 
 
-def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
+def build_ingestion_asset(spec: Source) -> dg.AssetsDefinition:
     """One asset per landing source; a source may fill several raw tables (orders and lines)."""
 
     @dg.multi_asset(
@@ -50,8 +51,8 @@ def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             dg.AssetSpec(
                 raw_asset_key(table),
                 group_name=RAW_GROUP,
-                description=f"{spec.description} Landing folder: `{spec.name}/`; raw table "
-                f"`raw.{table}` (Parquet).",
+                description=f"{spec.description} Landing folder: `{spec.landing_folder}/`; "
+                f"raw table `raw.{table}` (Parquet).",
                 kinds={"python", "parquet"},
                 tags={"source": spec.name},
                 skippable=False,
@@ -76,8 +77,8 @@ def build_ingestion_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         record_landing_origin(warehouse.raw, landing)
         ensure_table_dirs(warehouse.raw, raw_table_schemas())
         if warehouse.landing_url:
-            source_url = f"{warehouse.landing_url}/{spec.name}"
-            mirrored = mirror_down(source_url, warehouse.landing / spec.name)
+            source_url = f"{warehouse.landing_url}/{spec.landing_folder}"
+            mirrored = mirror_down(source_url, warehouse.landing / spec.landing_folder)
             context.log.info(f"{source_url}: {len(mirrored.copied)} new file(s) copied down")
         report = ingest_source(
             spec,
@@ -162,21 +163,22 @@ def build_schema_check(table: str) -> dg.AssetChecksDefinition:
     return _check
 
 
-def build_refused_files_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
+def build_refused_files_check(spec: Source) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=raw_asset_key(spec.raw_tables[0]),
         name="no_refused_files",
-        description=f"Warns while any landing file in `{spec.name}/` is refused or over the reject "
-        "threshold; the message names the file and the reason.",
+        description=f"Warns while any landing file in `{spec.landing_folder}/` is refused or over "
+        "the reject threshold; the message names the file and the reason.",
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        names = list(spec.load_log_names)
         pattern = str(warehouse.raw / LOAD_LOG / "*.parquet").replace("'", "''")
         with duckdb.connect() as con:
             problems = con.execute(
                 f"select file_path, status, message from read_parquet('{pattern}', "
-                "union_by_name = true) where source = ? and status in ('refused', 'failed') "
-                "order by file_path",
-                [spec.name],
+                f"union_by_name = true) where source in ({', '.join('?' for _ in names)}) "
+                "and status in ('refused', 'failed') order by file_path",
+                names,
             ).fetchall()
         return dg.AssetCheckResult(
             passed=not problems,
@@ -202,7 +204,7 @@ def _run_as_of(warehouse: WarehouseResource, run_id: str) -> dt.datetime:
 
 
 def build_volume_check(table: str) -> dg.AssetChecksDefinition:
-    source = TABLE_SOURCES[table]
+    source = SOURCE_OF_TABLE[table].name
 
     @dg.asset_check(
         asset=raw_asset_key(table),
@@ -224,7 +226,7 @@ def build_volume_check(table: str) -> dg.AssetChecksDefinition:
     return _check
 
 
-def build_freshness_check(spec: SourceSpec, kpis: list[str]) -> dg.AssetChecksDefinition:
+def build_freshness_check(spec: Source, kpis: list[str]) -> dg.AssetChecksDefinition:
     readers = ", ".join(kpis) if kpis else "no KPI"
 
     @dg.asset_check(
@@ -341,7 +343,7 @@ def run_context(
             mirror_up(warehouse.raw, warehouse.raw_url)
     rebuild = f"{window[0]} to {window[1]}" if window else "days of new deliveries only"
     # Files in the landing folder outside every source's folder: named here, once per run.
-    outside = files_outside_sources(warehouse.landing, SOURCES)
+    outside = files_outside_sources(warehouse.landing, [s.landing_folder for s in SOURCES.values()])
     for message in outside:
         context.log.warning(message)
     return dg.MaterializeResult(

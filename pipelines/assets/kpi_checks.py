@@ -53,14 +53,19 @@ def kpi_asset_key(kpi_id: str) -> dg.AssetKey:
 def on_target_result(kpi_id: str, row: dict[str, Any] | None) -> dg.AssetCheckResult:
     """Passes unless the latest complete period is off track or held (a warning, never an error)."""
     key = kpi_asset_key(kpi_id)
+    passes = None
     if row is None or row.get("period_start") is None:
+        passes = ("no complete period yet", "no_data")
+    elif row.get("role") == "metric":
+        passes = ("a supporting metric: no target, no status", "metric")
+    if passes is not None:
         return dg.AssetCheckResult(
             asset_key=key,
             check_name=ON_TARGET_CHECK,
             passed=True,
             severity=dg.AssetCheckSeverity.WARN,
-            description="no complete period yet",
-            metadata={"status": "no_data"},
+            description=passes[0],
+            metadata={"status": passes[1]},
         )
     unit = row.get("unit")
     status = str(row.get("status") or "no_data")

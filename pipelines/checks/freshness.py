@@ -108,6 +108,13 @@ def judge_freshness(
     )
 
 
+def _load_log_names(source: str) -> list[str]:
+    """The names the source's files carry in the load log (see `Source.load_log_names`)."""
+    from pipelines.ingest.sources import SOURCES
+
+    return list(SOURCES[source].load_log_names) if source in SOURCES else [source]
+
+
 def delivery_days(raw_dir: Path, source: str, as_of: dt.date | None = None) -> list[dt.date]:
     """The last data day of every loaded file of the source (files starting after as_of are
     left out)."""
@@ -116,11 +123,13 @@ def delivery_days(raw_dir: Path, source: str, as_of: dt.date | None = None) -> l
         return []
     pattern = str(log_dir / "*.parquet").replace("'", "''")
     after = "" if as_of is None else f"and first_date <= date '{as_of.isoformat()}'"
+    names = _load_log_names(source)
     with duckdb.connect() as con:
         rows = con.execute(
             f"select last_date from read_parquet('{pattern}', union_by_name = true) "
-            f"where source = ? and status = 'loaded' and last_date is not null {after}",
-            [source],
+            f"where source in ({', '.join('?' for _ in names)}) and status = 'loaded' "
+            f"and last_date is not null {after}",
+            names,
         ).fetchall()
     return [day for (day,) in rows]
 

@@ -57,9 +57,22 @@ def checks_of(table: str) -> list[str]:
     return [SCHEMA_CHECK] + ([VOLUME_CHECK] if table in DATE_EXPRESSIONS else [])
 
 
+def _declaration_files() -> list[Path]:
+    """The files that declare the raw tables (their rules, keys and days): a change there
+    changes what both checks judge, so remembered verdicts no longer apply."""
+    import inspect
+
+    from pipelines.ingest import columns, source
+    from pipelines.ingest.sources import SOURCES
+
+    readers = {inspect.getsourcefile(s.read) for s in SOURCES.values()}
+    declared = [columns.__file__, source.__file__, *sorted(f for f in readers if f)]
+    return [Path(f) for f in declared]
+
+
 def _code_digest(check: str) -> str:
     digest = hashlib.sha256()
-    for path in _CHECK_SOURCES[check]:
+    for path in [*_CHECK_SOURCES[check], *_declaration_files()]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -139,10 +152,11 @@ def _volume_context(warehouse: Any, table: str, as_of: dt.datetime) -> str:
     """What a volume verdict depends on besides the files: the as-of day, the settings, and the
     landing files' times (an export pulled mid-day makes its last day partial)."""
     from pipelines.checks.volume import TABLE_SOURCES
+    from pipelines.ingest.sources import SOURCE_OF_TABLE
 
     settings = warehouse.ingest_options().volume.for_source(TABLE_SOURCES[table])
     landing = Path(warehouse.landing)
-    folder = landing / TABLE_SOURCES[table]
+    folder = landing / SOURCE_OF_TABLE[table].landing_folder
     times = files_digest(landing, folder.rglob("*")) if folder.is_dir() else ""
     return json.dumps(
         {"as_of": as_of.date().isoformat(), "settings": repr(settings), "landing": times},

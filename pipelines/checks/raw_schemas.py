@@ -19,8 +19,8 @@ import ibis
 import pandera.ibis as pa
 from pandera.errors import SchemaError, SchemaErrors
 
-from pipelines.ingest import ga4, google_ads, search_console, shopify, surveys, zendesk
 from pipelines.ingest.columns import AtLeast, Between, RawTable, Rule
+from pipelines.ingest.sources import RAW_TABLES
 
 _LINEAGE = {
     "_row_number": pa.Column(int, pa.Check.ge(1), nullable=False),
@@ -63,20 +63,8 @@ def pandera_schema(table: RawTable) -> pa.DataFrameSchema:
     return _schema(table.name, columns, unique)
 
 
-RAW_TABLES: dict[str, RawTable] = {
-    t.name: t
-    for t in (
-        google_ads.RAW_TABLE,
-        search_console.QUERY_DAYS_TABLE,
-        search_console.SITE_DAYS_TABLE,
-        search_console.PERIOD_QUERIES_TABLE,
-        ga4.RAW_TABLE,
-        shopify.ORDERS_TABLE,
-        shopify.LINES_TABLE,
-        zendesk.RAW_TABLE,
-        surveys.RAW_TABLE,
-    )
-}
+__all__ = ["RAW_SCHEMAS", "RAW_TABLES", "pandera_schema", "validate_raw_table"]
+
 RAW_SCHEMAS: dict[str, pa.DataFrameSchema] = {
     name: pandera_schema(table) for name, table in RAW_TABLES.items()
 }

@@ -92,25 +92,19 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from pipelines.ingest.options import VolumeSettings
+from pipelines.ingest.sources import RAW_TABLES, SOURCE_OF_TABLE
 
-# raw table -> SQL expression of the day a row belongs to (timestamps are local reporting time)
-DATE_EXPRESSIONS = {
-    "google_ads_campaign_days": "date_day",
-    "search_console_query_days": "date_day",
-    "ga4_channel_days": "date_day",
-    "orders": "cast(created_at as date)",
-    "support_tickets": "cast(created_at as date)",
+# From the source declarations (`RawTable.day`, `volume_checked`, `row_time`):
+# volume-checked raw table -> SQL expression of the day a row belongs to (local reporting time)
+DATE_EXPRESSIONS: dict[str, str] = {
+    t.name: t.day for t in RAW_TABLES.values() if t.volume_checked and t.day is not None
 }
-# raw table -> landing source (the folder whose `volume:` settings apply)
-TABLE_SOURCES = {
-    "google_ads_campaign_days": "google_ads",
-    "search_console_query_days": "search_console",
-    "ga4_channel_days": "ga4",
-    "orders": "orders",
-    "support_tickets": "support_tickets",
-}
+# volume-checked raw table -> its source (whose `volume:` settings apply)
+TABLE_SOURCES: dict[str, str] = {table: SOURCE_OF_TABLE[table].name for table in DATE_EXPRESSIONS}
 # raw tables whose rows carry a creation time (local): a cut-off file shows as an empty end of day
-TIME_COLUMNS = {"orders": "created_at", "support_tickets": "created_at"}
+TIME_COLUMNS: dict[str, str] = {
+    t.name: t.row_time for t in RAW_TABLES.values() if t.volume_checked and t.row_time
+}
 SEASONALITY_F = 4.0
 ENTITY_MIN_ROWS = 6
 ENTITY_MAX_DISPERSION = 0.05  # variance / mean below this: entities listed daily, not events

@@ -117,6 +117,7 @@ class RawColumn:
     pii: PiiKind | None = None
     missing: str | None = None  # the rule a missing value breaks (default "<name> is present")
     computed: bool = False
+    description: str = ""  # shown in the dbt sources (docs)
 
     @property
     def checked(self) -> bool:
@@ -126,12 +127,24 @@ class RawColumn:
 
 @dataclass(frozen=True)
 class RawTable:
-    """A raw table: its columns in the order the reader writes them, and its natural key within
-    one delivered file (checked on the whole table by pandera)."""
+    """A raw table: its columns in the order the reader writes them, its natural key within one
+    delivered file (checked on the whole table by pandera), and what the checks and dbt need.
+
+    `entity` is the table's name within its dbt source (`source('<source>', '<entity>')`).
+    `day` is the SQL expression (over the raw columns, local reporting time) of the day a row
+    belongs to: the volume check counts rows per such day when `volume_checked`, and source
+    coverage takes its first and last day. `row_time` is the column holding each row's time, for
+    tables whose files can be cut off mid-way (the volume check looks for an empty end of day).
+    """
 
     name: str
     columns: tuple[RawColumn, ...]
     unique: tuple[str, ...] = ()
+    entity: str = ""
+    description: str = ""
+    day: str | None = None
+    volume_checked: bool = False
+    row_time: str | None = None
 
     def column(self, name: str) -> RawColumn:
         for column in self.columns:

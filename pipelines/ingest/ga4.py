@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pyarrow as pa
 
 from pipelines.ingest.columns import AtLeast, OneOf, RawColumn, RawTable, first_broken_rule
 from pipelines.ingest.errors import FileRefused, RejectedRow
-from pipelines.ingest.parsed import ParsedFile
+from pipelines.ingest.options import IngestOptions
+from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.source import Source
 from pipelines.ingest.text_files import decode, latest_allowed_day, parse_number, split_rows
 
-SOURCE = "ga4"
 # Reports are read whole: one row per day and channel keeps them small (a year is about 1 MB).
 MAX_BYTES = 256 * 2**20
 TABLE = "ga4_channel_days"
@@ -63,6 +65,10 @@ RAW_TABLE = RawTable(
         RawColumn("total_revenue", "float", rules=_NON_NEGATIVE),
     ),
     unique=("date_day", "channel_group"),
+    entity="channel_days",
+    description="One row per day and default channel group.",
+    day="date_day",
+    volume_checked=True,
 )
 SCHEMA = RAW_TABLE.arrow_schema
 METRICS = {
@@ -262,3 +268,30 @@ def _broken_declared_rule(record: dict[str, object]) -> tuple[str, str, object] 
             if broken:
                 return column.name, broken, record.get(column.name)
     return None
+
+
+def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:
+    """A GA4 report is read whole, in Python, not streamed by DuckDB: a download holds one row
+    per day and channel (a year is about 1 MB), split into `#` comment blocks whose headers name
+    the channel dimension and the property, with a Grand total row per block; rows are checked
+    against the same declared rules (`first_broken_rule`). A file beyond `MAX_BYTES` cannot be a
+    report download and is refused before it is read."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise FileRefused(
+            lineage.source_file,
+            f"{size / 2**20:,.0f} MB is far larger than a GA4 report download (one row per day "
+            f"and channel: a year is about 1 MB); the limit is {MAX_BYTES // 2**20} MB. "
+            "Download the report again, or per month",
+        )
+    return parse(path.read_bytes(), lineage.source_file)
+
+
+SOURCE = Source(
+    name="ga4",
+    label="GA4",
+    description="GA4 report downloads split by Date and session channel group.",
+    tables=(RAW_TABLE,),
+    coverage=TABLE,
+    read=read,
+)

@@ -26,10 +26,11 @@ from pipelines.ingest.native_csv import (
     read_table,
     refusal,
 )
+from pipelines.ingest.options import IngestOptions
 from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.source import Source
 from pipelines.ingest.text_files import find_header, head_text
 
-SOURCE = "google_ads"
 TABLE = "google_ads_campaign_days"
 
 # Header text (lower case) -> canonical column. English first, then Dutch.
@@ -93,7 +94,13 @@ _NON_NEGATIVE = (AtLeast(0),)
 RAW_TABLE = RawTable(
     TABLE,
     (
-        RawColumn("date_day", "date", nullable=False, missing="date is a real calendar day"),
+        RawColumn(
+            "date_day",
+            "date",
+            nullable=False,
+            missing="date is a real calendar day",
+            description="The report's Day column (account time zone).",
+        ),
         RawColumn("campaign_id", "str"),
         RawColumn("campaign_name", "str", nullable=False, missing="campaign is not empty"),
         RawColumn("campaign_status", "str"),
@@ -107,6 +114,11 @@ RAW_TABLE = RawTable(
     ),
     # A campaign appears once per day within one delivered file.
     unique=("date_day", "campaign_name", "campaign_id"),
+    entity="campaign_days",
+    description="One row per day and campaign of a Google Ads campaign report with the Day "
+    "segment.",
+    day="date_day",
+    volume_checked=True,
 )
 SCHEMA = RAW_TABLE.arrow_schema
 
@@ -302,3 +314,17 @@ def _columns_and_checks(
         Column("conversion_value", "double", number("conversion_value")),
     ]
     return columns, checks, (parsed,), windows
+
+
+def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:
+    return _parse_path(path, lineage.source_file, workdir, lineage)
+
+
+SOURCE = Source(
+    name="google_ads",
+    label="Google Ads",
+    description="Google Ads campaign reports with the Day segment (UI downloads).",
+    tables=(RAW_TABLE,),
+    coverage=TABLE,
+    read=read,
+)

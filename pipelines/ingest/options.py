@@ -63,8 +63,18 @@ class FreshnessSettings(_Options):
 
 
 def _known_sources() -> list[str]:
-    # The landing sub-folders; kept here (not imported) so options stay free of reader imports.
-    return ["ga4", "google_ads", "orders", "search_console", "support_tickets", "surveys"]
+    """The sources' names (imported when settings are read: the readers import this module)."""
+    from pipelines.ingest.sources import SOURCES
+
+    return sorted(SOURCES)
+
+
+def _source_name(key: str) -> str | None:
+    """The source a `sources:` key names: its name, or its landing folder where that differs."""
+    from pipelines.ingest.sources import source_by_folder
+
+    source = source_by_folder(key)
+    return source.name if source else None
 
 
 def _merge_per_source(section: str, value: object) -> object:
@@ -75,22 +85,25 @@ def _merge_per_source(section: str, value: object) -> object:
     if unknown:
         raise ValueError(
             f"`{section}:` has unknown key(s) {sorted(unknown)}; it takes `defaults:` and "
-            "`sources:` (one entry per landing folder)"
+            "`sources:` (one entry per source)"
         )
     defaults = value.get("defaults") or {}
     sources = value.get("sources") or {}
     if not isinstance(defaults, dict) or not isinstance(sources, dict):
         raise ValueError(f"`{section}.defaults` and `{section}.sources` must be mappings")
-    known = _known_sources()
-    for name, override in sources.items():
-        if name not in known:
+    merged: dict[str, dict] = {}
+    for key, override in sources.items():
+        name = _source_name(str(key))
+        if name is None:
             raise ValueError(
-                f"`{section}.sources.{name}`: no landing folder of that name; known: "
-                f"{', '.join(known)}"
+                f"`{section}.sources.{key}`: no source of that name; known: "
+                f"{', '.join(_known_sources())}"
             )
         if not isinstance(override, dict):
-            raise ValueError(f"`{section}.sources.{name}` must be a mapping of settings")
-    merged = {name: {**defaults, **override} for name, override in sources.items()}
+            raise ValueError(f"`{section}.sources.{key}` must be a mapping of settings")
+        if name in merged:
+            raise ValueError(f"`{section}.sources`: {name} is given twice (by name and folder)")
+        merged[name] = {**defaults, **override}
     return {"defaults": defaults, "sources": merged}
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,8 +133,10 @@ class RawStore:
     def table_dir(self, table: str) -> Path:
         return self.raw_dir / table
 
-    def loaded_hashes(self, source: str) -> set[str]:
-        """Hashes of files of this source that were loaded (or consciously skipped) before."""
+    def loaded_hashes(self, source: str | Sequence[str]) -> set[str]:
+        """Hashes of files of this source that were loaded (or consciously skipped) before; a
+        source may be given by all the names its files carry in the load log."""
+        names = [source] if isinstance(source, str) else list(source)
         log_dir = self.table_dir(LOAD_LOG)
         if not any(log_dir.glob("*.parquet")):
             return set()
@@ -141,8 +144,8 @@ class RawStore:
         with duckdb.connect() as con:
             rows = con.execute(
                 f"select distinct file_hash from read_parquet('{pattern}', union_by_name = true) "
-                "where source = ? and status = 'loaded'",
-                [source],
+                f"where source in ({', '.join('?' for _ in names)}) and status = 'loaded'",
+                names,
             ).fetchall()
         return {file_hash for (file_hash,) in rows}
 
@@ -246,4 +249,50 @@ RAW_META_SCHEMAS: dict[str, pa.Schema] = {
     REJECTED_ROWS: REJECTED_SCHEMA,
     RUN_CONTEXT: RUN_CONTEXT_SCHEMA,
     CHECK_HOLDS: CHECK_HOLDS_SCHEMA,
+}
+
+# Descriptions of the lineage columns every raw data table carries, and of the pipeline's own
+# tables (shown in the dbt sources, `pipelines.ingest.dbt_sources`).
+LINEAGE_DOCS: dict[str, str] = {
+    "_row_number": "Line number of the row in its landing file (1-based, counting every line).",
+    "_source_file": "Landing file the row came from.",
+    "_file_hash": "SHA-256 of the landing file's content.",
+    "_load_id": "The load (run) that stored the row.",
+    "_loaded_at": "When the row was loaded (UTC).",
+}
+PIPELINE_TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
+    LOAD_LOG: (
+        "One row per distinct landing file and what happened to it (rows read = loaded + "
+        "rejected).",
+        {
+            "source": "The source the file belongs to.",
+            "raw_table": "The raw table(s) the file fills, comma-separated.",
+            "status": "loaded, refused or failed.",
+            "first_date": "First day of data in the file.",
+            "last_date": "Last day of data in the file.",
+        },
+    ),
+    REJECTED_ROWS: (
+        "Rows that failed a check at ingestion, with file, line, column, check and original text.",
+        {"line_number": "Physical line of the row in its landing file."},
+    ),
+    RUN_CONTEXT: (
+        "One row with the as-of time of the run, in the reporting time zone.",
+        {
+            "as_of_ts": "Local timestamp (reporting time zone) the KPI periods are judged against.",
+            "run_id": "The Dagster run id.",
+            "rebuild_from": "First day of an explicit rebuild window (backfill), or null.",
+            "rebuild_to": "Last day (inclusive) of the explicit rebuild window, or null.",
+        },
+    ),
+    CHECK_HOLDS: (
+        "KPIs and sources held by a failed blocking raw check, written by the dbt step before it "
+        "builds (held models are not rebuilt and keep their last good values).",
+        {
+            "subject_kind": "`kpi`, `source` or `partial_day`.",
+            "subject": "The KPI id or the source name.",
+            "held_reason": "Which check failed on which raw table, and since when.",
+            "held_since": "The as-of day of the first run the check failed on (held since then).",
+        },
+    ),
 }

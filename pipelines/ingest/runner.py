@@ -20,7 +20,7 @@ from pipelines.ingest.options import IngestOptions, MissingSaltError, require_sa
 from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.pii import add_hash_columns
 from pipelines.ingest.raw_store import LoadRecord, RawStore, file_sha256
-from pipelines.ingest.sources import SourceSpec
+from pipelines.ingest.source import Source
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,8 @@ class IngestReport:
         return len(self.problems)
 
 
-def landing_files(landing_dir: Path, spec: SourceSpec) -> list[Path]:
-    folder = landing_dir / spec.name
+def landing_files(landing_dir: Path, spec: Source) -> list[Path]:
+    folder = landing_dir / spec.landing_folder
     if not folder.is_dir():
         return []
     found = {p for pattern in spec.patterns for p in folder.rglob(pattern) if p.is_file()}
@@ -78,10 +78,10 @@ def _now() -> dt.datetime:
 
 
 def _store(
-    spec: SourceSpec, parsed: ParsedFile, lineage: Lineage, store: RawStore, options: IngestOptions
+    spec: Source, parsed: ParsedFile, lineage: Lineage, store: RawStore, options: IngestOptions
 ) -> None:
     for table_name, table in parsed.tables.items():
-        pii = spec.pii.get(table_name, {})
+        pii = spec.table(table_name).pii
         if pii:
             table = add_hash_columns(table, pii, require_salt(options))
         store.write_rows(table_name, table, lineage)
@@ -90,7 +90,7 @@ def _store(
 
 
 def ingest_file(
-    spec: SourceSpec,
+    spec: Source,
     path: Path,
     landing_dir: Path,
     store: RawStore,
@@ -191,7 +191,7 @@ def ingest_file(
 
 
 def ingest_source(
-    spec: SourceSpec,
+    spec: Source,
     landing_dir: Path,
     store: RawStore,
     load_id: str,
@@ -200,11 +200,11 @@ def ingest_source(
     """Load every file of the source that was not loaded before; never modify the landing files."""
     report = IngestReport(source=spec.name)
     remove_abandoned_workdirs(store.raw_dir / "_work")
-    already_loaded = store.loaded_hashes(spec.name)
+    already_loaded = store.loaded_hashes(spec.load_log_names)
     # Scratch space of the raw layer: neither part of it nor mirrored.
     hashes = HashCache(store.raw_dir / "_work" / f"landing-hashes-{spec.name}.json")
     files = landing_files(landing_dir, spec)
-    report.not_read = unrecognised_files(landing_dir / spec.name, files, spec.patterns)
+    report.not_read = unrecognised_files(landing_dir / spec.landing_folder, files, spec.patterns)
     for path in files:
         report.files_seen += 1
         if not _inside(path, landing_dir):

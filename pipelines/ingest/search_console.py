@@ -35,7 +35,9 @@ from pipelines.ingest.columns import (
 )
 from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
 from pipelines.ingest.native_csv import refusal
+from pipelines.ingest.options import IngestOptions
 from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.source import Source
 from pipelines.ingest.text_files import (
     decode,
     detect_decimal_separator,
@@ -45,7 +47,6 @@ from pipelines.ingest.text_files import (
     unused_column_warnings,
 )
 
-SOURCE = "search_console"
 QUERY_DAYS = "search_console_query_days"
 SITE_DAYS = "search_console_site_days"
 PERIOD_QUERIES = "search_console_period_queries"
@@ -71,6 +72,10 @@ QUERY_DAYS_TABLE = RawTable(
             "export_kind", "str", nullable=False, rules=(OneOf(("bulk", "api")),), computed=True
         ),
     ),
+    entity="query_days",
+    description="One row per day, query, country, device and search type (bulk or API export).",
+    day="date_day",
+    volume_checked=True,
 )
 SITE_DAYS_TABLE = RawTable(
     SITE_DAYS,
@@ -82,6 +87,9 @@ SITE_DAYS_TABLE = RawTable(
         RawColumn("position", "float", nullable=False, rules=_POSITION),
     ),
     unique=("date_day",),
+    entity="site_days",
+    description="Daily site totals from the UI download (Dates.csv or Chart.csv).",
+    day="date_day",
 )
 PERIOD_QUERIES_TABLE = RawTable(
     PERIOD_QUERIES,
@@ -96,6 +104,8 @@ PERIOD_QUERIES_TABLE = RawTable(
         RawColumn("impressions", "int", nullable=False, rules=_COUNT),
         RawColumn("position", "float", nullable=False, rules=_POSITION),
     ),
+    entity="period_queries",
+    description="Queries.csv of a UI download, for the period in its Filters.csv.",
 )
 QUERY_DAYS_SCHEMA = QUERY_DAYS_TABLE.arrow_schema
 SITE_DAYS_SCHEMA = SITE_DAYS_TABLE.arrow_schema
@@ -140,7 +150,17 @@ UI_METRICS = {
 MAX_ZIP_ENTRY_BYTES = 50 * 1024 * 1024
 
 
-def read(path: Path, lineage: Lineage, workdir: Path) -> ParsedFile:
+def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:
+    return parse(path, lineage, workdir)
+
+
+def parse(path: Path, lineage: Lineage, workdir: Path) -> ParsedFile:
+    """Bulk and API exports are typed, checked and staged by DuckDB (streamed, any size). The UI
+    download stays on the Python path: its zip holds a few small CSVs (at most 1,000 queries and
+    one row per day of the chosen period, kilobytes) whose meaning depends on each other
+    (Queries.csv is for the period written in Filters.csv), and every entry is capped at
+    `MAX_ZIP_ENTRY_BYTES` before it is read; the same declared rules quarantine its rows
+    (`first_broken_rule`)."""
     name = lineage.source_file
     if path.suffix.lower() == ".zip":
         return _read_ui_zip(path.read_bytes(), name)
@@ -498,3 +518,14 @@ def _ui_record(row, metrics, decimal, kind, header) -> dict:
             raise CellRejected(header[metrics[metric]], broken, raw)
         record[metric] = value
     return record
+
+
+SOURCE = Source(
+    name="search_console",
+    label="Search Console",
+    description="Search Console bulk exports, API exports and UI zips.",
+    tables=(QUERY_DAYS_TABLE, SITE_DAYS_TABLE, PERIOD_QUERIES_TABLE),
+    coverage=QUERY_DAYS,
+    read=read,
+    patterns=("*.csv", "*.zip", "*.parquet"),
+)

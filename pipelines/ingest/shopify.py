@@ -28,10 +28,11 @@ from pipelines.ingest.native_csv import (
     path_or_bytes,
     refusal,
 )
+from pipelines.ingest.options import IngestOptions, require_salt
 from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.source import Source
 from pipelines.ingest.text_files import head_text, split_rows, unused_column_warnings
 
-SOURCE = "orders"
 ORDERS = "orders"
 ORDER_LINES = "order_lines"
 FINANCIAL_STATUSES = {
@@ -96,6 +97,11 @@ ORDERS_TABLE = RawTable(
         RawColumn("line_items", "int", nullable=False, rules=(AtLeast(1),), computed=True),
     ),
     unique=("order_name",),
+    entity="orders",
+    description="One row per order (fields from the order's first row in the export).",
+    day="cast(created_at as date)",
+    volume_checked=True,
+    row_time="created_at",
 )
 LINES_TABLE = RawTable(
     ORDER_LINES,
@@ -116,10 +122,11 @@ LINES_TABLE = RawTable(
         RawColumn("discount", "float"),
     ),
     unique=("order_name", "line_number"),
+    entity="order_lines",
+    description="One row per line item.",
 )
 ORDERS_SCHEMA = ORDERS_TABLE.arrow_schema
 LINES_SCHEMA = LINES_TABLE.arrow_schema
-PII = {ORDERS: ORDERS_TABLE.pii}
 # The columns of the export as the tool writes it; any other column is new (schema drift).
 EXPORT_HEADER = (
     "Name",
@@ -283,16 +290,13 @@ def _parse_path(
         )
         if summary.extra:  # the line numbers were counted over exactly the rows that pass
             raise RuntimeError(f"{summary.extra} rows accepted by one pass and not the other")
-        for table, schema, where in (
-            (ORDER_LINES, LINES_SCHEMA, "_problem is null"),
-            (ORDERS, ORDERS_SCHEMA, "_order_kept"),
-        ):
-            values = ", ".join(f.name for f in schema if f.name != "_row_number")
+        for table, where in ((LINES_TABLE, "_problem is null"), (ORDERS_TABLE, "_order_kept")):
+            values = ", ".join(f.name for f in table.arrow_schema if f.name != "_row_number")
             load.write(
-                f"select {values}, _line as _row_number{hash_columns(PII.get(table, {}), salt)}, "
+                f"select {values}, _line as _row_number{hash_columns(table.pii, salt)}, "
                 f"{lineage_columns} "
                 f"from {load.rows} where {where}",
-                staged[table],
+                staged[table.name],
             )
         rejected = load.rejected()
     except duckdb.Error as exc:
@@ -449,3 +453,21 @@ def _columns_and_checks(
         Column("line_items", "bigint", "_line_items"),
     ]
     return columns, checks, (parsed,), windows
+
+
+def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:
+    salt = require_salt(options)
+    return _parse_path(
+        path, lineage.source_file, options.reporting_timezone, workdir, lineage, salt
+    )
+
+
+SOURCE = Source(
+    name="shopify",
+    landing_folder="orders",
+    label="Shopify order",
+    description="Shopify orders exports (one row per line item).",
+    tables=(ORDERS_TABLE, LINES_TABLE),
+    coverage=ORDERS,
+    read=read,
+)

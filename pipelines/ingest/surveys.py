@@ -20,11 +20,11 @@ from pipelines.ingest.columns import Between, Cell, DeclaredChecks, RawColumn, R
 from pipelines.ingest.errors import FileRefused
 from pipelines.ingest.native import Check, Column
 from pipelines.ingest.native_csv import UNSAVED, CsvFile, TableSpec, path_or_bytes, read_table
-from pipelines.ingest.options import SurveyOptions
+from pipelines.ingest.options import IngestOptions, SurveyOptions, require_salt
 from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.source import Source
 from pipelines.ingest.text_files import head_text
 
-SOURCE = "surveys"
 TABLE = "survey_responses"
 RAW_TABLE = RawTable(
     TABLE,
@@ -45,9 +45,11 @@ RAW_TABLE = RawTable(
         RawColumn("csat_score", "int", rules=(Between(1, 5, "CSAT answer between 1 and 5"),)),
     ),
     unique=("respondent_id",),
+    entity="responses",
+    description="One row per response; NPS and CSAT questions found by configured text.",
+    day="cast(ended_at as date)",
 )
 SCHEMA = RAW_TABLE.arrow_schema
-PII = {TABLE: RAW_TABLE.pii}
 METADATA = {
     "respondent id": "respondent_id",
     "collector id": "collector_id",
@@ -146,7 +148,7 @@ def _parse_path(
     table = TableSpec(
         TABLE,
         SCHEMA,
-        PII[TABLE],
+        RAW_TABLE.pii,
         columns,
         checks,
         windows=windows,
@@ -276,3 +278,26 @@ def _columns_and_checks(
         Column("csat_score", "bigint", csat_value),
     ]
     return columns, checks, windows
+
+
+def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:
+    return _parse_path(
+        path,
+        lineage.source_file,
+        options.surveys,
+        options.reporting_timezone,
+        workdir,
+        lineage,
+        require_salt(options),
+    )
+
+
+SOURCE = Source(
+    name="surveymonkey",
+    landing_folder="surveys",
+    label="survey",
+    description="SurveyMonkey-style NPS and CSAT survey exports.",
+    tables=(RAW_TABLE,),
+    coverage=TABLE,
+    read=read,
+)

@@ -24,10 +24,11 @@ from pipelines.ingest.native_csv import (
     path_or_bytes,
     read_table,
 )
+from pipelines.ingest.options import IngestOptions, require_salt
 from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.source import Source
 from pipelines.ingest.text_files import head_text, split_rows, unused_column_warnings
 
-SOURCE = "support_tickets"
 TABLE = "support_tickets"
 STATUSES = {"new", "open", "pending", "hold", "on-hold", "solved", "closed"}
 SATISFACTION = {"not offered", "offered", "good", "bad", "unoffered"}
@@ -64,9 +65,13 @@ RAW_TABLE = RawTable(
         RawColumn("full_resolution_minutes", "float", rules=_MINUTES),
     ),
     unique=("ticket_id",),
+    entity="tickets",
+    description="One row per ticket; times converted from the account zone to the reporting zone.",
+    day="cast(created_at as date)",
+    volume_checked=True,
+    row_time="created_at",
 )
 SCHEMA = RAW_TABLE.arrow_schema
-PII = {TABLE: RAW_TABLE.pii}
 # The columns of the export as the tool writes it; any other column is new (schema drift).
 EXPORT_HEADER = (
     "Id",
@@ -178,7 +183,7 @@ def _parse_path(
     table = TableSpec(
         TABLE,
         SCHEMA,
-        PII[TABLE],
+        RAW_TABLE.pii,
         columns,
         checks,
         layers,
@@ -343,3 +348,26 @@ def _columns_and_checks(
         Column("_repaired", "integer", "_repaired"),
     ]
     return columns, checks, layers, windows
+
+
+def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:
+    return _parse_path(
+        path,
+        lineage.source_file,
+        options.support_tickets.account_timezone,
+        options.reporting_timezone,
+        workdir,
+        lineage,
+        require_salt(options),
+    )
+
+
+SOURCE = Source(
+    name="zendesk",
+    landing_folder="support_tickets",
+    label="Zendesk ticket",
+    description="Zendesk ticket exports.",
+    tables=(RAW_TABLE,),
+    coverage=TABLE,
+    read=read,
+)

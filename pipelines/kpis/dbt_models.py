@@ -20,6 +20,7 @@ from pipelines.kpis.expressions import to_sql
 from pipelines.kpis.facts import Fact
 from pipelines.kpis.models import (
     Aggregate,
+    CohortComputation,
     CountComputation,
     CountDistinctComputation,
     GrowthComputation,
@@ -76,8 +77,8 @@ def _relative(path: str) -> str:
         return str(path)
 
 
-def _fact_for(kpi: KpiDefinition, facts: dict[str, Fact]) -> Fact:
-    fact_name = kpi.fact
+def _fact_for(kpi: KpiDefinition, facts: dict[str, Fact], fact_name: str | None = None) -> Fact:
+    fact_name = fact_name or kpi.fact
     if fact_name not in facts:
         known = ", ".join(sorted(facts))
         raise GenerationError(f"{kpi.id}: unknown fact '{fact_name}'; known facts: {known}")
@@ -104,7 +105,7 @@ def _aggregate_sql(aggregate: Aggregate, fact: Fact) -> str:
 
 
 def _target_sql(kpi: KpiDefinition) -> str:
-    if kpi.target is None:
+    if kpi.target is None or kpi.is_metric:  # a metric has no target, whatever its file says
         return sql_number(None)
     if not kpi.target.per_period:
         return sql_number(kpi.target.value)
@@ -184,6 +185,11 @@ def _aggregated_cte(kpi: KpiDefinition, fact: Fact) -> tuple[str, str]:
 
 def _final_select(kpi: KpiDefinition) -> str:
     direction = kpi.direction.value
+    status = (
+        f"cast(null as {STRING_TYPE})"  # a supporting metric gets no status
+        if kpi.is_metric
+        else f"{{{{ kpi_status('value', 'target', 'source_rows', 'is_complete', '{direction}') }}}}"
+    )
     return f"""
 select
     {sql_string(kpi.id)} as kpi_id,
@@ -194,7 +200,7 @@ select
     cast(numerator as double) as numerator,
     cast(denominator as double) as denominator,
     cast(target as double) as target,
-    {{{{ kpi_status('value', 'target', 'source_rows', 'is_complete', '{direction}') }}}} as status,
+    {status} as status,
     is_complete,
     cast(source_rows as bigint) as source_rows
 from computed
@@ -256,6 +262,14 @@ computed as (
 )
 {_final_select(kpi)}"""
 
+    computation = kpi.computation
+    if isinstance(computation, CohortComputation):
+        return header + _cohort_model(kpi, computation, facts)
+    if (
+        isinstance(computation, RatioComputation)
+        and computation.numerator_fact != computation.denominator_fact
+    ):
+        return header + _two_fact_ratio_model(kpi, computation, facts)
     fact = _fact_for(kpi, facts)
     aggregated, value = _aggregated_cte(kpi, fact)
     return f"""{header}
@@ -286,15 +300,285 @@ row_counts as (
 
 {aggregated},
 
+{_computed(kpi, value)}"""
+
+
+def _periods_call(frequency: str, fact: Fact) -> str:
+    return (
+        f"{{{{ kpi_periods('{frequency}', '{fact.name}', '{fact.date_column}', "
+        f"'{fact.source}') }}}}"
+    )
+
+
+def _two_fact_ratio_model(
+    kpi: KpiDefinition, computation: RatioComputation, facts: dict[str, Fact]
+) -> str:
+    """A ratio whose numerator and denominator read different facts, aligned on the period: each
+    side is aggregated over its own fact's rows of the period, and the period is complete only when
+    both facts cover it (each by its own source's coverage)."""
+    frequency = kpi.frequency.value
+    sides = {
+        "numerator": (computation.numerator, _fact_for(kpi, facts, computation.numerator_fact)),
+        "denominator": (
+            computation.denominator,
+            _fact_for(kpi, facts, computation.denominator_fact),
+        ),
+    }
+    ctes = []
+    for side, (aggregate, fact) in sides.items():
+        ctes.append(
+            f"""{side}_periods as (
+    {_periods_call(frequency, fact)}
+),
+
+{side}_rows as (
+
+    select
+        {{{{ kpi_period_start('{frequency}', '{fact.date_column}') }}}} as period_start,
+        *
+    from {{{{ ref('{fact.name}') }}}}
+
+),
+
+{side}_aggregated as (
+
+    select
+        period_start,
+        count(*) as source_rows,
+        {_aggregate_sql(aggregate, fact)} as {side}
+    from {side}_rows
+    group by period_start
+
+)"""
+        )
+    value = (
+        f"{computation.scale!r} * cast(numerator_aggregated.numerator as double)"
+        " / nullif(cast(denominator_aggregated.denominator as double), 0)"
+    )
+    joined = ",\n\n".join(ctes)
+    return f"""
+with
+
+{joined},
+
+periods as (
+
+    select
+        coalesce(numerator_periods.period_start, denominator_periods.period_start)
+            as period_start,
+        coalesce(numerator_periods.period_end, denominator_periods.period_end) as period_end,
+        (
+            coalesce(numerator_periods.is_complete, false)
+            and coalesce(denominator_periods.is_complete, false)
+        ) as is_complete
+    from numerator_periods
+    full outer join denominator_periods
+        on denominator_periods.period_start = numerator_periods.period_start
+
+),
+
 computed as (
 
     select
         periods.period_start,
         periods.period_end,
         periods.is_complete,
+        coalesce(numerator_aggregated.source_rows, 0)
+            + coalesce(denominator_aggregated.source_rows, 0) as source_rows,
+        numerator_aggregated.numerator,
+        denominator_aggregated.denominator,
+        case
+            when coalesce(numerator_aggregated.source_rows, 0) > 0
+                and coalesce(denominator_aggregated.source_rows, 0) > 0
+                then {value}
+        end as value,
+        {_target_sql(kpi)} as target
+    from periods
+    left join numerator_aggregated
+        on numerator_aggregated.period_start = periods.period_start
+    left join denominator_aggregated
+        on denominator_aggregated.period_start = periods.period_start
+
+)
+{_final_select(kpi)}"""
+
+
+def _cohort_model(
+    kpi: KpiDefinition, computation: CohortComputation, facts: dict[str, Fact]
+) -> str:
+    """The share of a period's cohort that converted within the window.
+
+    The cohort of a period: the entities whose earliest base event (a row of the base fact
+    meeting `base.where`) falls in it. An entity converted when a conversion row of the same entity
+    happened at or after its base event and at most the window after it. The period is complete
+    when the base fact covers it, the as-of time is at least the window past the period's end,
+    and the conversion fact covers every day up to then."""
+    frequency = kpi.frequency.value
+    base_fact = _fact_for(kpi, facts, computation.fact)
+    conversion_fact = _fact_for(kpi, facts, computation.conversion_fact)
+    hours = computation.window.hours_total
+
+    def event_rows(event: object, fact: Fact, at_name: str, with_date: bool) -> str:
+        entity = to_sql(computation.entity, fact.columns)
+        at = to_sql(event.at, fact.columns)  # type: ignore[attr-defined]
+        where = _row(event.where, fact)  # type: ignore[attr-defined]
+        conditions = [f"({entity}) is not null", f"({at}) is not null"]
+        if where:
+            conditions.append(f"({where})")
+        date = (
+            f",\n        {{{{ kpi_period_start('{frequency}', '{fact.date_column}') }}}}"
+            " as period_start"
+            if with_date
+            else ""
+        )
+        return (
+            f"    select\n        {entity} as entity_value,\n"
+            f"        cast({at} as timestamp) as {at_name}{date}\n"
+            f"    from {{{{ ref('{fact.name}') }}}}\n"
+            f"    where {' and '.join(conditions)}"
+        )
+
+    def counted(column: str) -> str:  # 0, not null, in a period with rows but an empty cohort
+        return (
+            "case when coalesce(row_counts.source_rows, 0) > 0\n"
+            f"            then coalesce(aggregated.{column}, 0) end as {column}"
+        )
+
+    window_end = (
+        f"{{{{ dbt.dateadd('hour', {hours}, 'cast(base_periods.period_end as timestamp)') }}}}"
+    )
+    within = f"{{{{ dbt.dateadd('hour', {hours}, 'cohort.base_at') }}}}"
+    value = (
+        f"{computation.scale!r} * cast(aggregated.numerator as double)"
+        " / nullif(cast(aggregated.denominator as double), 0)"
+    )
+    return f"""
+with
+
+base_periods as (
+    {_periods_call(frequency, base_fact)}
+),
+
+-- the day after the last day the conversion fact covers (a partial last day is not covered)
+conversion_days as (
+    {_periods_call("daily", conversion_fact)}
+),
+
+conversion_coverage as (
+
+    select max(period_end) as covered_until
+    from conversion_days
+    where is_complete
+
+),
+
+run_context as (
+
+    select max(as_of_ts) as as_of_ts from {{{{ ref('stg_pipeline__run_context') }}}}
+
+),
+
+periods as (
+
+    select
+        base_periods.period_start,
+        base_periods.period_end,
+        coalesce(
+            base_periods.is_complete
+            and {window_end} <= run_context.as_of_ts
+            and {window_end} <= cast(conversion_coverage.covered_until as timestamp),
+            false
+        ) as is_complete
+    from base_periods
+    cross join run_context
+    cross join conversion_coverage
+
+),
+
+row_counts as (
+
+    select
+        {{{{ kpi_period_start('{frequency}', '{base_fact.date_column}') }}}} as period_start,
+        count(*) as source_rows
+    from {{{{ ref('{base_fact.name}') }}}}
+    group by 1
+
+),
+
+base_rows as (
+
+{event_rows(computation.base, base_fact, "base_at", True)}
+
+),
+
+-- each entity once, at its earliest base event
+cohort as (
+
+    select entity_value, base_at, period_start
+    from (
+        select
+            entity_value,
+            base_at,
+            period_start,
+            row_number() over (partition by entity_value order by base_at, period_start)
+                as base_rank
+        from base_rows
+    ) as ranked
+    where base_rank = 1
+
+),
+
+conversion_rows as (
+
+{event_rows(computation.conversion, conversion_fact, "conversion_at", False)}
+
+),
+
+members as (
+
+    select
+        cohort.period_start,
+        cohort.entity_value,
+        max(case when conversion_rows.entity_value is not null then 1 else 0 end) as converted
+    from cohort
+    left join conversion_rows
+        on conversion_rows.entity_value = cohort.entity_value
+        and conversion_rows.conversion_at >= cohort.base_at
+        and conversion_rows.conversion_at <= {within}
+    group by cohort.period_start, cohort.entity_value
+
+),
+
+aggregated as (
+
+    select
+        period_start,
+        sum(converted) as numerator,
+        count(*) as denominator
+    from members
+    group by period_start
+
+),
+
+{_computed(kpi, value, counted("numerator"), counted("denominator"))}"""
+
+
+def _computed(
+    kpi: KpiDefinition,
+    value: str,
+    numerator: str = "aggregated.numerator",
+    denominator: str = "aggregated.denominator",
+) -> str:
+    """The `computed` CTE over `periods`, `row_counts` and `aggregated`, and the final select."""
+    return f"""computed as (
+
+    select
+        periods.period_start,
+        periods.period_end,
+        periods.is_complete,
         coalesce(row_counts.source_rows, 0) as source_rows,
-        aggregated.numerator,
-        aggregated.denominator,
+        {numerator},
+        {denominator},
         case when coalesce(row_counts.source_rows, 0) > 0 then {value} end as value,
         {_target_sql(kpi)} as target
     from periods
@@ -385,7 +669,7 @@ def render_definition_models(portfolio: Portfolio) -> dict[str, str]:
                 sql_string(kpi.direction.value),
                 sql_string(kpi.frequency.value),
                 sql_string(kpi.computation.type),
-                sql_string(kpi.fact),
+                sql_string(", ".join(kpi.facts) or None),
                 sql_number(kpi.target.value if kpi.target else None),
                 sql_date(kpi.deadline),
                 sql_string(kpi.owner),
@@ -396,6 +680,8 @@ def render_definition_models(portfolio: Portfolio) -> dict[str, str]:
                 sql_string(kpi.csf),
                 sql_string(kpi.horizon.value),
                 sql_string(_relative(portfolio.kpi_files.get(kpi.id, ""))),
+                sql_string(kpi.role.value),
+                sql_string(", ".join(kpi.drivers) or None),
             ]
         )
     kpis = _values_model(
@@ -419,6 +705,8 @@ def render_definition_models(portfolio: Portfolio) -> dict[str, str]:
             "csf_id",
             "horizon",
             "definition_file",
+            "role",
+            "drivers",
         ],
         kpi_rows,
     )

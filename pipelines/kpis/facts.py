@@ -23,6 +23,13 @@ class Fact:
     columns: dict[str, str]
     customer_voice: bool = False
     description: str = ""
+    file: str = ""  # the yml that declares it
+
+
+def _shown(path: Path, dbt_project_dir: Path) -> str:
+    """The yml's path as a reader finds it: relative to the project folder when inside it."""
+    base = dbt_project_dir.parent
+    return str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
 
 
 def load_fact_catalog(dbt_project_dir: Path = DBT_PROJECT_DIR) -> dict[str, Fact]:
@@ -45,5 +52,6 @@ def load_fact_catalog(dbt_project_dir: Path = DBT_PROJECT_DIR) -> dict[str, Fact
                 columns=columns,
                 customer_voice=bool(spec.get("customer_voice", False)),
                 description=(model.get("description") or "").strip(),
+                file=_shown(yml, dbt_project_dir),
             )
     return facts

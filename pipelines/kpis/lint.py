@@ -13,10 +13,12 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
+from pipelines.ingest.sources import SOURCES
 from pipelines.kpis.expressions import ExpressionError, parse_expression
 from pipelines.kpis.facts import Fact
 from pipelines.kpis.models import (
     Aggregate,
+    CohortComputation,
     CountComputation,
     CountDistinctComputation,
     GrowthComputation,
@@ -47,30 +49,45 @@ class Finding:
         return f"{self.file}: {self.severity.value} [{self.rule}] {self.message} Fix: {self.fix}"
 
 
-def _expressions(kpi: KpiDefinition) -> list[tuple[str, str, bool]]:
-    """(field path, expression, is an aggregate condition) of every expression in the KPI."""
+def _expressions(kpi: KpiDefinition) -> list[tuple[str, str, bool, str | None]]:
+    """(field path, expression, is an aggregate condition, fact it reads) of every expression."""
     computation = kpi.computation
-    found: list[tuple[str, str | None, bool]] = []
+    fact = kpi.fact
+    found: list[tuple[str, str | None, bool, str | None]] = []
 
-    def aggregate(path: str, agg: Aggregate) -> None:
-        found.extend([(f"{path}.measure", agg.measure, False), (f"{path}.where", agg.where, False)])
+    def aggregate(path: str, agg: Aggregate, agg_fact: str | None) -> None:
+        found.extend(
+            [
+                (f"{path}.measure", agg.measure, False, agg_fact),
+                (f"{path}.where", agg.where, False, agg_fact),
+            ]
+        )
 
     if isinstance(computation, SumComputation):
-        found += [("computation.measure", computation.measure, False)]
-        found += [("computation.where", computation.where, False)]
+        found += [("computation.measure", computation.measure, False, fact)]
+        found += [("computation.where", computation.where, False, fact)]
     elif isinstance(computation, CountComputation):
-        found += [("computation.where", computation.where, False)]
+        found += [("computation.where", computation.where, False, fact)]
     elif isinstance(computation, CountDistinctComputation):
-        found += [("computation.column", computation.column, False)]
-        found += [("computation.where", computation.where, False)]
-        found += [("computation.having", computation.having, True)]
+        found += [("computation.column", computation.column, False, fact)]
+        found += [("computation.where", computation.where, False, fact)]
+        found += [("computation.having", computation.having, True, fact)]
     elif isinstance(computation, RatioComputation):
-        aggregate("computation.numerator", computation.numerator)
-        aggregate("computation.denominator", computation.denominator)
+        aggregate("computation.numerator", computation.numerator, computation.numerator_fact)
+        aggregate("computation.denominator", computation.denominator, computation.denominator_fact)
     elif isinstance(computation, ShareComputation):
-        found += [("computation.condition", computation.condition, False)]
-        found += [("computation.where", computation.where, False)]
-    return [(path, text, agg) for path, text, agg in found if text is not None]
+        found += [("computation.condition", computation.condition, False, fact)]
+        found += [("computation.where", computation.where, False, fact)]
+    elif isinstance(computation, CohortComputation):
+        base, conversion = computation.fact, computation.conversion_fact
+        found += [("computation.entity", computation.entity, False, base)]
+        if conversion != base:
+            found += [("computation.entity", computation.entity, False, conversion)]
+        found += [("computation.base.at", computation.base.at, False, base)]
+        found += [("computation.base.where", computation.base.where, False, base)]
+        found += [("computation.conversion.at", computation.conversion.at, False, conversion)]
+        found += [("computation.conversion.where", computation.conversion.where, False, conversion)]
+    return [(path, text, agg, f) for path, text, agg, f in found if text is not None]
 
 
 def computation_signature(kpi: KpiDefinition) -> str:
@@ -139,16 +156,26 @@ def lint_kpi(
                 f"growth of '{base.id}', which is itself a growth KPI.",
                 "point `computation.of:` at a KPI computed from a fact.",
             )
-    elif kpi.fact not in facts:
-        add(
-            Severity.error,
-            "measurable.computation",
-            f"unknown fact '{kpi.fact}'.",
-            f"use one of: {', '.join(sorted(facts))}.",
-        )
+    elif unknown := [name for name in kpi.facts if name not in facts]:
+        for name in unknown:
+            add(
+                Severity.error,
+                "measurable.computation",
+                f"unknown fact '{name}'.",
+                f"use one of: {', '.join(sorted(facts))}.",
+            )
+    elif undeclared := [facts[name] for name in kpi.facts if facts[name].source not in SOURCES]:
+        for fact in undeclared:
+            add(
+                Severity.error,
+                "measurable.source",
+                f"its fact '{fact.name}' names source '{fact.source}' ({fact.file}), which is not "
+                "a declared source: its periods would never be judged against the source's data.",
+                f"set meta.kpi_fact.source in {fact.file} to one of: {', '.join(sorted(SOURCES))}.",
+            )
     else:
-        columns = facts[kpi.fact].columns
-        for path, text, is_having in _expressions(kpi):
+        for path, text, is_having, fact_name in _expressions(kpi):
+            columns = facts[fact_name or ""].columns
             try:
                 parse_expression(
                     text, columns, allow_aggregates=is_having, require_aggregate=is_having
@@ -158,8 +185,46 @@ def lint_kpi(
                     Severity.error,
                     "measurable.computation",
                     f"{path}: {exc}.",
-                    f"write `{path}` over the columns of {kpi.fact} only.",
+                    f"write `{path}` over the columns of {fact_name} only.",
                 )
+        if isinstance(computation, CohortComputation):
+            for path, event, fact_name in (
+                ("computation.base.at", computation.base, computation.fact),
+                ("computation.conversion.at", computation.conversion, computation.conversion_fact),
+            ):
+                column_type = facts[fact_name].columns.get(event.at.strip().lower(), "")
+                if not column_type.startswith("timestamp"):
+                    add(
+                        Severity.error,
+                        "measurable.computation",
+                        f"{path}: '{event.at}' is not a timestamp column of {fact_name}.",
+                        f"name a timestamp column of {fact_name} (when the event happened).",
+                    )
+
+    # Drivers: the supporting metrics shown beside the KPI
+    for driver in kpi.drivers:
+        other = portfolio.kpi(driver)
+        if driver == kpi.id:
+            add(
+                Severity.error,
+                "relevant.drivers",
+                "the KPI names itself as its driver.",
+                f"remove '{driver}' from `drivers:`.",
+            )
+        elif other is None:
+            add(
+                Severity.error,
+                "relevant.drivers",
+                f"unknown driver '{driver}'.",
+                "name the id of a supporting metric (`role: metric`) in `drivers:`.",
+            )
+        elif not other.is_metric:
+            add(
+                Severity.error,
+                "relevant.drivers",
+                f"driver '{driver}' is a key KPI, not a supporting metric.",
+                f"set `role: metric` in '{driver}', or remove it from `drivers:`.",
+            )
 
     # Acceptable
     if not (kpi.owner or "").strip():
@@ -215,7 +280,16 @@ def lint_kpi(
             f"use one of: {', '.join(c.id for c in goal.csfs) or '(define CSFs for the goal)'}.",
         )
 
-    # Time-bound
+    # Time-bound: a supporting metric has no target, so no deadline and no status either
+    if kpi.is_metric:
+        if kpi.target is not None:
+            add(
+                Severity.warning,
+                "time_bound.metric_target",
+                "a supporting metric has a target; it is ignored (metrics get no status).",
+                "remove `target:`, or make it a key KPI with `role: kpi`.",
+            )
+        return findings
     if kpi.target is None:
         add(
             Severity.error,
@@ -240,6 +314,23 @@ def lint_kpi(
     return findings
 
 
+def _unknown_sources(facts: dict[str, Fact]) -> list[Finding]:
+    """A fact whose `meta.kpi_fact.source` is no declared source (a typo): an error in its yml."""
+    return [
+        Finding(
+            Severity.error,
+            "fact.unknown_source",
+            fact.file or fact.name,
+            f"fact '{fact.name}' has meta.kpi_fact.source '{fact.source}', which is not a "
+            f"declared source; known: {', '.join(sorted(SOURCES))}.",
+            "write the source's name as declared in its reader module (`SOURCE = Source(name=...)`"
+            ", pipelines/ingest/).",
+        )
+        for fact in sorted(facts.values(), key=lambda f: f.name)
+        if fact.source not in SOURCES
+    ]
+
+
 def lint_portfolio(
     portfolio: Portfolio, facts: dict[str, Fact], today: dt.date | None = None
 ) -> list[Finding]:
@@ -248,21 +339,25 @@ def lint_portfolio(
     for kpi in portfolio.kpis:
         findings.extend(lint_kpi(kpi, portfolio, facts, today))
 
+    findings.extend(_unknown_sources(facts))
     goals_file = portfolio.goals_file
     limits = portfolio.limits
-    if len(portfolio.kpis) > limits.max_kpis_total:
+    # Only key KPIs count against the limits; supporting metrics are as many as needed.
+    key_kpis = [kpi for kpi in portfolio.kpis if not kpi.is_metric]
+    if len(key_kpis) > limits.max_kpis_total:
         findings.append(
             Finding(
                 Severity.warning,
                 "portfolio.too_many",
                 goals_file,
-                f"{len(portfolio.kpis)} KPIs; more than {limits.max_kpis_total} dilutes attention.",
-                "retire KPIs that drive no decision, or raise limits.max_kpis_total deliberately.",
+                f"{len(key_kpis)} key KPIs; more than {limits.max_kpis_total} dilutes attention.",
+                "retire KPIs that drive no decision, make supporting ones `role: metric`, or "
+                "raise limits.max_kpis_total deliberately.",
             )
         )
 
     by_goal: dict[str, list[KpiDefinition]] = defaultdict(list)
-    for kpi in portfolio.kpis:
+    for kpi in key_kpis:
         if kpi.goal:
             by_goal[kpi.goal].append(kpi)
     for goal in portfolio.goals:
@@ -318,8 +413,10 @@ def lint_portfolio(
         else:
             seen[signature] = kpi
 
-    voices = [k for k in portfolio.kpis if (k.fact in facts and facts[k.fact].customer_voice)]
-    if portfolio.kpis and not voices:
+    voices = [
+        k for k in key_kpis if any(name in facts and facts[name].customer_voice for name in k.facts)
+    ]
+    if key_kpis and not voices:
         findings.append(
             Finding(
                 Severity.warning,

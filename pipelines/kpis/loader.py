@@ -16,6 +16,7 @@ PEOPLE_FILE_NAMES = {"people.yml", "people.yaml"}
 NOTES_DIR_NAME = "notes"
 MAX_FILE_BYTES = 256 * 1024
 MAX_NESTING_DEPTH = 12
+COMPUTATION_TYPES = ("sum", "count", "count_distinct", "ratio", "share", "cohort", "growth")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
             parts.append(f"[{item}]")
         else:
             # pydantic adds the chosen union member's tag to the location; it is not a field name.
-            if parts and item in {"sum", "count", "count_distinct", "ratio", "share", "growth"}:
+            if parts and item in COMPUTATION_TYPES:
                 continue
             parts.append(("." if parts else "") + item)
     return "".join(parts)
@@ -100,10 +101,7 @@ def _problems_from_validation(path: Path, exc: ValidationError) -> list[Definiti
         elif error["type"] == "missing":
             message = "required field is missing"
         elif error["type"] == "union_tag_invalid":
-            message = (
-                "unknown computation type; expected one of sum, count, count_distinct, ratio, "
-                "share, growth"
-            )
+            message = "unknown computation type; expected one of " + ", ".join(COMPUTATION_TYPES)
         elif error["type"] == "string_pattern_mismatch":
             message = (
                 "expected a lower-case identifier (letters, digits, '_'; starting with a letter)"

@@ -39,6 +39,13 @@ class Horizon(StrEnum):
     long = "long"
 
 
+class Role(StrEnum):
+    """`kpi`: a key KPI with a target and a status; `metric`: a supporting figure, no target."""
+
+    kpi = "kpi"
+    metric = "metric"
+
+
 class Unit(StrEnum):
     count = "count"
     ratio = "ratio"
@@ -56,9 +63,13 @@ class _Strict(BaseModel):
 
 
 class Aggregate(_Strict):
-    """One aggregate over the rows of a fact: `sum`, `count` or `count_distinct` of a measure."""
+    """One aggregate over the rows of a fact: `sum`, `count` or `count_distinct` of a measure.
+
+    `fact` names the fact the aggregate reads when it is not the computation's own (a ratio of
+    two facts)."""
 
     aggregate: Literal["sum", "count", "count_distinct"]
+    fact: Identifier | None = None
     measure: str | None = Field(
         default=None, description="Row expression over the fact's columns; omitted for count(*)."
     )
@@ -99,13 +110,32 @@ class CountDistinctComputation(_Strict):
 
 
 class RatioComputation(_Strict):
-    """Ratio of two aggregates over the same period: Σ numerator ÷ Σ denominator, times scale."""
+    """Ratio of two aggregates over the same period: Σ numerator ÷ Σ denominator, times scale.
+
+    Numerator and denominator may read different facts (`numerator.fact`, `denominator.fact`,
+    each defaulting to `fact`); they are aligned on the period, and a period is complete only
+    when both facts cover it."""
 
     type: Literal["ratio"]
-    fact: Identifier
+    fact: Identifier | None = None
     numerator: Aggregate
     denominator: Aggregate
     scale: float = 1.0
+
+    @model_validator(mode="after")
+    def _facts_named(self) -> RatioComputation:
+        for side in ("numerator", "denominator"):
+            if self.fact is None and getattr(self, side).fact is None:
+                raise ValueError(f"name the fact: `fact:` or `{side}.fact:`")
+        return self
+
+    @property
+    def numerator_fact(self) -> str:
+        return self.numerator.fact or self.fact  # type: ignore[return-value]
+
+    @property
+    def denominator_fact(self) -> str:
+        return self.denominator.fact or self.fact  # type: ignore[return-value]
 
 
 class ShareComputation(_Strict):
@@ -116,6 +146,64 @@ class ShareComputation(_Strict):
     condition: str
     where: str | None = None
     scale: float = 1.0
+
+
+class CohortEvent(_Strict):
+    """One event of a cohort: the rows of a fact (meeting `where`) and the time column of each."""
+
+    fact: Identifier | None = None
+    at: str = Field(description="Timestamp column of the fact: when the event happened.")
+    where: str | None = None
+
+
+class Window(_Strict):
+    """A maturity window: so many days (24 hours each) or hours."""
+
+    days: int | None = Field(default=None, ge=0, le=3660)
+    hours: int | None = Field(default=None, ge=0, le=87840)
+
+    @model_validator(mode="after")
+    def _one_length(self) -> Window:
+        if (self.days is None) == (self.hours is None):
+            raise ValueError("give the window in `days` or in `hours` (one of them)")
+        return self
+
+    @property
+    def hours_total(self) -> int:
+        return self.hours if self.hours is not None else 24 * (self.days or 0)
+
+    def text(self) -> str:
+        if self.days is not None:
+            return f"{self.days} day{'s' if self.days != 1 else ''}"
+        return f"{self.hours} hour{'s' if self.hours != 1 else ''}"
+
+
+class CohortComputation(_Strict):
+    """Of the entities whose base event falls in the period, the share (times scale) whose
+    conversion event followed within `window` of it. An entity counts once, at its earliest base
+    event; a period is complete only once the window has passed after its end at the as-of time
+    and the conversion fact covers that far (immature periods are incomplete)."""
+
+    type: Literal["cohort"]
+    entity: str = Field(description="Column of both facts that links the two events.")
+    base: CohortEvent
+    conversion: CohortEvent
+    window: Window
+    scale: float = 1.0
+
+    @model_validator(mode="after")
+    def _base_fact_named(self) -> CohortComputation:
+        if self.base.fact is None:
+            raise ValueError("name the base event's fact: `base.fact:`")
+        return self
+
+    @property
+    def fact(self) -> str:
+        return self.base.fact  # type: ignore[return-value]
+
+    @property
+    def conversion_fact(self) -> str:
+        return self.conversion.fact or self.fact
 
 
 class GrowthComputation(_Strict):
@@ -132,6 +220,7 @@ Computation = Annotated[
     | CountDistinctComputation
     | RatioComputation
     | ShareComputation
+    | CohortComputation
     | GrowthComputation,
     Field(discriminator="type"),
 ]
@@ -174,6 +263,16 @@ class KpiDefinition(_Strict):
     goal: Identifier | None = None
     csf: Identifier | None = None
     horizon: Horizon = Horizon.short
+    role: Role = Role.kpi
+    drivers: list[Identifier] = Field(
+        default_factory=list,
+        description="Supporting metrics shown beside this KPI in the report.",
+    )
+
+    @property
+    def is_metric(self) -> bool:
+        """A supporting metric: no target, no status, not counted against the lint's limits."""
+        return self.role == Role.metric
 
     @property
     def model_name(self) -> str:
@@ -182,7 +281,21 @@ class KpiDefinition(_Strict):
 
     @property
     def fact(self) -> str | None:
-        return getattr(self.computation, "fact", None)
+        """The KPI's first (or only) fact; see `facts` for all of them."""
+        facts = self.facts
+        return facts[0] if facts else None
+
+    @property
+    def facts(self) -> list[str]:
+        """Every fact the computation reads, first the one that places rows in periods."""
+        computation = self.computation
+        if isinstance(computation, RatioComputation):
+            names = [computation.numerator_fact, computation.denominator_fact]
+        elif isinstance(computation, CohortComputation):
+            names = [computation.fact, computation.conversion_fact]
+        else:
+            names = [getattr(computation, "fact", None)]
+        return list(dict.fromkeys(name for name in names if name))
 
     @property
     def review_frequency(self) -> Frequency:

@@ -18,7 +18,10 @@ CLEAR_STATUSES = {"on_track"}
 
 def alert_kind(row: dict[str, Any]) -> str | None:
     """'held' or 'off_track' when the period warrants an alert, 'on_track' when clear, else None
-    (at risk, no target, no data: the state stays as it is)."""
+    (at risk, no target, no data: the state stays as it is). A supporting metric (role `metric`)
+    has no target and never alerts."""
+    if row.get("role") == "metric":
+        return None
     if row.get("held_reason") or row.get("status") == "held":
         return "held"
     status = row.get("status")

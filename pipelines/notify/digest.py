@@ -73,6 +73,8 @@ class DigestKpi:
 
     @property
     def needs_note(self) -> bool:
+        if self.kpi.is_metric:  # a supporting metric has no target to be off
+            return False
         return self.row.get("status") in {"off_track", "held"} and not self.row.get("note")
 
 

@@ -28,6 +28,7 @@ STATUS_COLOURS = {
     "no_target": "#6e7781",
     "no_data": "#6e7781",
     "held": "#57606a",
+    "metric": "#8c959f",
 }
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1f2328;
@@ -46,6 +47,7 @@ td,th{padding:.25rem .6rem;border-bottom:1px solid #d0d7de;text-align:left}
 svg text{font-size:10px;fill:#57606a}
 .summary td.num{text-align:right;font-variant-numeric:tabular-nums}
 .missing-note{background:#ffebe9}
+.drivers{margin:.4rem 0} .drivers td{font-size:.9rem}
 """
 
 
@@ -154,7 +156,8 @@ def legend() -> str:
     badges = " ".join(_badge(status) for status in STATUS_STYLE if status != "held")
     return (
         f'<p class="meta legend">Status: {badges}. On track meets the target, at risk is within '
-        "5 % of it; a KPI held by a failed data check shows why instead, with its last good value. "
+        "5 % of it; a KPI held by a failed data check shows why instead, with its last good value; "
+        "a supporting metric has no target and shows metric. "
         "Charts: blue line the value per complete period, dashed red line the target, "
         "a yellow mark a period with an owner's note.</p>"
     )
@@ -162,18 +165,51 @@ def legend() -> str:
 
 def _missing_note(card: dict[str, Any]) -> str:
     """The "no note yet" mark of an off-track (or held) period without an owner's note."""
+    if card.get("role") == "metric":
+        return ""
     if card.get("status") in {"off_track", "held"} and not card.get("note"):
         return f'<p class="note missing-note">{NOTE_MISSING}: the owner has not explained it</p>'
     return ""
 
 
 def goal_on_track(data: dict[str, Any], goal_id: str) -> str:
-    """How many of a goal's KPIs are on track in their latest complete period."""
-    kpi_ids = {k["kpi_id"] for k in data["kpis"] if k["goal_id"] == goal_id}
+    """How many of a goal's key KPIs are on track in their latest complete period (supporting
+    metrics have no target and are not counted)."""
+    kpi_ids = {
+        k["kpi_id"]
+        for k in data["kpis"]
+        if k["goal_id"] == goal_id and k.get("role", "kpi") != "metric"
+    }
     on_track = sum(
         row["status"] == "on_track" for row in data["scorecard"] if row["kpi_id"] in kpi_ids
     )
     return f"{on_track} of {len(kpi_ids)} KPIs on track"
+
+
+def drivers_table(kpi: dict[str, Any], data: dict[str, Any]) -> str:
+    """The supporting metrics a KPI names as its drivers, with their latest complete values."""
+    names = [name.strip() for name in (kpi.get("drivers") or "").split(",") if name.strip()]
+    if not names:
+        return ""
+    esc = html.escape
+    kpis = {k["kpi_id"]: k for k in data["kpis"]}
+    scorecard = {row["kpi_id"]: row for row in data["scorecard"]}
+    rows = [
+        '<table class="drivers"><tr><th>driver</th><th>period from</th><th>value</th>'
+        "<th>change on the period before</th></tr>"
+    ]
+    for name in names:
+        metric, card = kpis.get(name), scorecard.get(name, {})
+        unit = metric["unit"] if metric else None
+        label = metric["kpi_name"] if metric else name
+        rows.append(
+            f'<tr data-driver="{esc(name)}"><td><a href="#kpi-{esc(name)}">{esc(label)}</a></td>'
+            f"<td>{card.get('period_start') or '-'}</td>"
+            f'<td class="num">{esc(format_value(card.get("value"), unit))}</td>'
+            f'<td class="num">{esc(_change_cell(card, unit))}</td></tr>'
+        )
+    rows.append("</table>")
+    return "".join(rows)
 
 
 def noted_periods(notes: dict[str, list[dict[str, Any]]], kpi_id: str) -> set[Any]:
@@ -327,15 +363,20 @@ def render_report(
                     kpi["unit"],
                     noted=noted_periods(notes, kpi["kpi_id"]),
                 )
+                aim = (
+                    "Supporting metric (no target)"
+                    if kpi.get("role") == "metric"
+                    else f"Target {format_value(kpi['target'], kpi['unit'])} by {kpi['deadline']}"
+                )
                 body.append(
                     f'<div class="kpi" id="kpi-{esc(kpi["kpi_id"])}"><div>'
                     f"<strong>{esc(kpi['kpi_name'])}</strong> "
                     f"{_badge(card.get('status'), card.get('held_reason'))}"
                     f'<div class="value">{latest}</div>'
-                    f'<p class="meta">Target {format_value(kpi["target"], kpi["unit"])} by '
-                    f"{kpi['deadline']} · {esc(kpi['frequency'])} · "
+                    f'<p class="meta">{esc(aim)} · {esc(kpi["frequency"])} · '
                     f"owner {esc(kpi['owner'] or '')}</p>"
-                    f"<p>{esc(kpi['description'] or '')}</p>{kpi_notes}{_missing_note(card)}"
+                    f"<p>{esc(kpi['description'] or '')}</p>{drivers_table(kpi, data)}"
+                    f"{kpi_notes}{_missing_note(card)}"
                     f"{checks}</div>{chart}</div>"
                 )
     if validation is not None:

@@ -21,6 +21,7 @@ STATUS_STYLE = {
     "no_target": "dim",
     "no_data": "dim",
     "held": "bold magenta",
+    "metric": "dim",
 }
 COLUMNS = [
     "kpi_id",
@@ -42,6 +43,8 @@ COLUMNS = [
     "note_author",
     "held_reason",
     "held_since",
+    "role",
+    "drivers",
 ]
 # Added by `with_validation` (pipelines/validation/output.py) when the validation ran.
 PACE_COLUMNS = ["pace", "needed_next_level", "needed_change_per_period"]
@@ -164,7 +167,7 @@ def note_text(row: dict[str, Any]) -> str:
     if row.get("note"):
         author = f" ({row['note_author']})" if row.get("note_author") else ""
         return f"{row['note']}{author}"
-    if row.get("status") in {"off_track", "held"}:
+    if row.get("status") in {"off_track", "held"} and row.get("role") != "metric":
         return NOTE_MISSING
     return ""
 
@@ -232,6 +235,8 @@ def compact_scorecard(
         for column in ("pace", "pace_status"):
             if isinstance(row.get(column), str):
                 second.append(f"pace {row[column].replace('_', ' ')}")
+        if row.get("drivers"):
+            second.append(f"drivers {row['drivers']}")
         note = note_text(row)
         if note:
             second.append(f"note: {note}")

@@ -20,7 +20,7 @@ from pipelines.validation.measurability import (
 )
 from pipelines.validation.periods import next_start, period_start
 from pipelines.validation.sources import source_label, source_raw_tables
-from pipelines.validation.verdicts import KpiValidation
+from pipelines.validation.verdicts import KpiValidation, Measurability, MeasurabilityVerdict
 
 FREQUENCY_ORDER = [Frequency.daily, Frequency.weekly, Frequency.monthly, Frequency.quarterly]
 
@@ -61,16 +61,16 @@ def warehouse_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     return row[0].date() if row and row[0] else None
 
 
-def _source_of(kpi: KpiDefinition, portfolio: Portfolio, facts: dict[str, Fact]) -> str | None:
+def _sources_of(kpi: KpiDefinition, portfolio: Portfolio, facts: dict[str, Fact]) -> list[str]:
+    """The sources of the KPI's facts (two for a ratio of two facts; a growth KPI: its base's)."""
     seen: set[str] = set()
-    while kpi.fact is None and kpi.id not in seen:  # a growth KPI reads another KPI's source
+    while not kpi.facts and kpi.id not in seen:  # a growth KPI reads another KPI's source
         seen.add(kpi.id)
         base = portfolio.kpi(getattr(kpi.computation, "of", ""))
         if base is None:
-            return None
+            return []
         kpi = base
-    fact = facts.get(kpi.fact or "")
-    return fact.source if fact else None
+    return list(dict.fromkeys(facts[name].source for name in kpi.facts if name in facts))
 
 
 def review_warning(kpi: KpiDefinition) -> str | None:
@@ -116,28 +116,45 @@ def validate_portfolio(
     for kpi in portfolio.kpis:
         if kpi_ids and kpi.id not in kpi_ids:
             continue
-        source = _source_of(kpi, portfolio, facts) or "unknown"
-        source_tables = tables_of.get(source, set())
-        source_deliveries = (
-            None
-            if deliveries is None
-            else [
-                Delivery(d["first"], d["last"], int(d["rows"] or 0))
-                for d in deliveries
-                if d["raw_tables"] & source_tables and (d["last"] is None or d["last"] <= as_of)
-            ]
-        )
         reason, since = held.get(kpi.id, (None, None))
-        measurability = assess_measurability(
-            frequency=kpi.frequency,
-            source_label=source_label(source),
-            periods=periods.get(kpi.id, []),
-            deliveries=source_deliveries,
-            as_of=as_of,
-            recent_periods=recent_periods,
-            min_complete_share=min_complete_share,
-            held_reason=reason,
-            held_since=since,
+        # A KPI reading two facts is measurable only when each of their sources is.
+        verdicts = []
+        for source in _sources_of(kpi, portfolio, facts) or ["unknown"]:
+            source_tables = tables_of.get(source, set())
+            source_deliveries = (
+                None
+                if deliveries is None
+                else [
+                    Delivery(d["first"], d["last"], int(d["rows"] or 0))
+                    for d in deliveries
+                    if d["raw_tables"] & source_tables and (d["last"] is None or d["last"] <= as_of)
+                ]
+            )
+            verdicts.append(
+                assess_measurability(
+                    frequency=kpi.frequency,
+                    source_label=source_label(source),
+                    periods=periods.get(kpi.id, []),
+                    deliveries=source_deliveries,
+                    as_of=as_of,
+                    recent_periods=recent_periods,
+                    min_complete_share=min_complete_share,
+                    held_reason=reason,
+                    held_since=since,
+                )
+            )
+        failing = [v for v in verdicts if v.verdict == Measurability.not_measurable]
+        chosen = failing[0] if failing else verdicts[0]
+        measurability = MeasurabilityVerdict(
+            chosen.verdict,
+            list(
+                dict.fromkeys(
+                    r
+                    for v in [chosen, *(v for v in verdicts if v is not chosen)]
+                    for r in v.reasons
+                )
+            ),
+            chosen.figures,
         )
         history = [
             (p.period_start, p.value)

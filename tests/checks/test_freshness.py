@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipelines.checks.freshness import check_freshness, judge_freshness, usual_gap
+from pipelines.checks.freshness import check_freshness, delivery_days, judge_freshness, usual_gap
 from pipelines.ingest.options import FreshnessSettings
 from pipelines.ingest.raw_store import LoadRecord, RawStore
 from pipelines.kpis.facts import load_fact_catalog
@@ -46,11 +46,14 @@ def test_a_weekly_source_silent_for_5_days_is_not_stale():
 
 def test_freshness_reads_the_load_log_as_of_a_day(tmp_path):
     store = RawStore(tmp_path)
-    for index, last in enumerate([dt.date(2026, 10, 25), dt.date(2026, 10, 26)]):
+    # The first file was loaded when the load log named sources by landing folder (`orders`).
+    for index, (name, last) in enumerate(
+        [("orders", dt.date(2026, 10, 25)), ("shopify", dt.date(2026, 10, 26))]
+    ):
         store.write_load_record(
             LoadRecord(
                 "load",
-                "orders",
+                name,
                 "orders",
                 f"orders/{index}.csv",
                 f"hash{index}",
@@ -72,11 +75,16 @@ def test_freshness_reads_the_load_log_as_of_a_day(tmp_path):
             last_date=dt.date(2026, 10, 30),
         )
     )
-    stale = check_freshness(tmp_path, "orders", DEFAULTS, dt.date(2026, 10, 30))
+    stale = check_freshness(tmp_path, "shopify", DEFAULTS, dt.date(2026, 10, 30))
     assert not stale.passed and stale.last_day == dt.date(2026, 10, 26)
     assert stale.silent_days == 3
     # As of the 26th, the delivery of the 26th counts up to then: fresh.
-    assert check_freshness(tmp_path, "orders", DEFAULTS, dt.date(2026, 10, 26)).passed
+    assert check_freshness(tmp_path, "shopify", DEFAULTS, dt.date(2026, 10, 26)).passed
+    # Both names of the source count as its deliveries; the refused file does not.
+    assert sorted(delivery_days(tmp_path, "shopify")) == [
+        dt.date(2026, 10, 25),
+        dt.date(2026, 10, 26),
+    ]
     assert check_freshness(tmp_path, "ga4", DEFAULTS, dt.date(2026, 10, 26)).verdict == "no_data"
 
 
@@ -94,8 +102,8 @@ def test_kpis_reading_each_source_of_the_shipped_portfolio():
             "seo_organic_sessions",
             "seo_organic_sessions_growth",  # grows seo_organic_sessions
         ],
-        "orders": ["repeat_purchases_per_customer"],
-        "support_tickets": ["cs_replied_within_24h"],
-        "surveys": ["cs_csat", "cs_nps"],
+        "shopify": ["repeat_purchases_per_customer"],
+        "zendesk": ["cs_replied_within_24h"],
+        "surveymonkey": ["cs_csat", "cs_nps"],
     }
     assert {s: kpis_reading(s, portfolio.kpis, facts) for s in expected} == expected

@@ -217,13 +217,17 @@ def test_landing_file_time_decides_over_the_load_time(tmp_path):
 def test_volume_settings_per_source_and_clear_errors(tmp_path):
     config = tmp_path / "ingestion.yml"
     config.write_text(
-        "volume:\n  defaults: {sensitivity: 4}\n  sources:\n    orders: {min_drop_share: 0.3}\n"
+        "volume:\n  defaults: {sensitivity: 4}\n  sources:\n    shopify: {min_drop_share: 0.3}\n"
     )
     options = load_options(config)
-    assert options.volume.for_source("orders") == VolumeSettings(sensitivity=4, min_drop_share=0.3)
+    expected = VolumeSettings(sensitivity=4, min_drop_share=0.3)
+    assert options.volume.for_source("shopify") == expected
     assert options.volume.for_source("ga4") == VolumeSettings(sensitivity=4)
-    config.write_text("volume:\n  sources:\n    shopify: {sensitivity: 2}\n")
-    with pytest.raises(IngestConfigError, match=r"ingestion.yml: volume: .*sources.shopify.*known"):
+    # The landing folder of a source named otherwise names the same source.
+    config.write_text("volume:\n  sources:\n    orders: {min_drop_share: 0.3}\n")
+    assert load_options(config).volume.for_source("shopify") == VolumeSettings(min_drop_share=0.3)
+    config.write_text("volume:\n  sources:\n    crm: {sensitivity: 2}\n")
+    with pytest.raises(IngestConfigError, match=r"ingestion.yml: volume: .*sources.crm.*known"):
         load_options(config)
     config.write_text("volume:\n  defaults: {sensitivity: -1}\n")
     with pytest.raises(IngestConfigError, match=r"volume.defaults.sensitivity: .*greater than 0"):
@@ -233,7 +237,7 @@ def test_volume_settings_per_source_and_clear_errors(tmp_path):
         load_options(config)
 
 
-def test_known_sources_of_the_settings_are_the_landing_folders():
+def test_known_sources_of_the_settings_are_the_declared_sources():
     from pipelines.ingest.options import _known_sources
     from pipelines.ingest.sources import SOURCES
 

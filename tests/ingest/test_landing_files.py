@@ -62,7 +62,7 @@ def test_files_no_reader_reads_are_named_with_what_to_do(tmp_path):
     report = ingest_source(SOURCES["google_ads"], landing, RawStore(tmp_path / "raw"), "l", options)
     assert (report.files_loaded, report.rows_loaded) == (1, 3)
     assert report.not_read == [XLSX]
-    assert files_outside_sources(landing, SOURCES) == OUTSIDE
+    assert files_outside_sources(landing, [s.landing_folder for s in SOURCES.values()]) == OUTSIDE
     # A source whose folder holds only what it reads has nothing to report.
     empty = ingest_source(SOURCES["ga4"], landing, RawStore(tmp_path / "raw"), "l", options)
     assert empty.not_read == [] and empty.files_seen == 0

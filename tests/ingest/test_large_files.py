@@ -30,11 +30,11 @@ def test_a_file_larger_than_the_memory_limit_loads_without_holding_its_rows(tmp_
     (tmp_path / "small" / "orders").mkdir(parents=True)
     write_large_orders_export(tmp_path / "small" / "orders" / "small.csv", 2**20)
     options = IngestOptions(pii_salt="salt")
-    ingest_source(SOURCES["orders"], tmp_path / "small", RawStore(tmp_path / "r"), "w", options)
+    ingest_source(SOURCES["shopify"], tmp_path / "small", RawStore(tmp_path / "r"), "w", options)
 
     tracemalloc.start()
     try:
-        report = ingest_source(SOURCES["orders"], landing, RawStore(raw), "load", options)
+        report = ingest_source(SOURCES["shopify"], landing, RawStore(raw), "load", options)
         _, python_peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

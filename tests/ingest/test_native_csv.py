@@ -257,7 +257,7 @@ def test_new_columns_in_search_console_and_ga4_exports_are_reported(tmp_path):
         encoding="utf-8",
     )
     lineage = Lineage("bulk.csv", "h", "l", dt.datetime(2026, 10, 1))
-    parsed = search_console.read(bulk, lineage, tmp_path / "work")
+    parsed = search_console.parse(bulk, lineage, tmp_path / "work")
     assert parsed.warnings == [
         "column 'freshness' is not part of the export layout and was ignored"
     ]
@@ -330,7 +330,7 @@ def test_a_row_dated_in_the_future_is_quarantined_in_every_source(tmp_path, sour
     from pipelines.ingest.options import IngestOptions
     from pipelines.ingest.raw_store import RawStore
     from pipelines.ingest.runner import ingest_source
-    from pipelines.ingest.sources import SOURCES
+    from pipelines.ingest.sources import source_by_folder
 
     text, column = FUTURE_ROWS[source]
     (tmp_path / "landing" / source).mkdir(parents=True)
@@ -339,7 +339,7 @@ def test_a_row_dated_in_the_future_is_quarantined_in_every_source(tmp_path, sour
     surveys_options = options.surveys.model_copy(update={"timezone": "UTC"})
     options = options.model_copy(update={"surveys": surveys_options})
     store = RawStore(tmp_path / "raw")
-    report = ingest_source(SOURCES[source], tmp_path / "landing", store, "load", options)
+    report = ingest_source(source_by_folder(source), tmp_path / "landing", store, "load", options)
     assert report.problems == []
     assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (2, 1, 1)
     [(line, rejected_column, check)] = duckdb.execute(

@@ -90,7 +90,7 @@ def test_generated_files_never_crash_any_parser(source, rows, delimiter, junk, w
             path = Path(directory) / "export.csv"
             path.write_bytes(d)
             lineage = Lineage("x.csv", "h", "l", dt.datetime(2026, 1, 1))
-            return search_console.read(path, lineage, Path(directory) / "work")
+            return search_console.parse(path, lineage, Path(directory) / "work")
 
     parsers["search_console"] = read_search_console
     _check(parsers[source], data)

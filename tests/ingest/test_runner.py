@@ -119,7 +119,7 @@ def test_personal_data_is_hashed_with_the_salt(tmp_path):
     landing = _landing(tmp_path, "orders", {"export.csv": data})
     raw = tmp_path / "raw"
     lenient = IngestOptions(pii_salt="test-salt", reject_threshold=0.5)  # the fixture has 1 bad row
-    ingest_source(SOURCES["orders"], landing, RawStore(raw), "load-1", lenient)
+    ingest_source(SOURCES["shopify"], landing, RawStore(raw), "load-1", lenient)
     [(email, email_hash)] = _query(
         raw, "select email, email_hash from orders where order_name = '#2001'"
     )
@@ -136,7 +136,7 @@ def test_missing_salt_refuses_personal_data_clearly(tmp_path):
     data = (FIXTURES / "orders" / "orders_export.csv").read_bytes()
     landing = _landing(tmp_path, "orders", {"export.csv": data})
     report = ingest_source(
-        SOURCES["orders"],
+        SOURCES["shopify"],
         landing,
         RawStore(tmp_path / "raw"),
         "l",

@@ -24,7 +24,7 @@ def _staged_rows(parsed) -> list[dict]:
 
 
 def test_bulk_export_csv(tmp_path):
-    parsed = sc.read(FIXTURES / "search_console" / "bulk_export.csv", LINEAGE, tmp_path)
+    parsed = sc.parse(FIXTURES / "search_console" / "bulk_export.csv", LINEAGE, tmp_path)
     rows = _staged_rows(parsed)
     assert parsed.rows_read == parsed.rows_loaded == 4
     assert (parsed.first_date, parsed.last_date) == (dt.date(2026, 9, 1), dt.date(2026, 9, 2))
@@ -61,7 +61,7 @@ def test_bulk_export_parquet(tmp_path):
         ),
         source,
     )
-    parsed = sc.read(source, LINEAGE, tmp_path / "work")
+    parsed = sc.parse(source, LINEAGE, tmp_path / "work")
     rows = _staged_rows(parsed)
     assert parsed.rows_loaded == 2
     assert rows[0]["position_sum"] == pytest.approx(60.0)
@@ -69,7 +69,7 @@ def test_bulk_export_parquet(tmp_path):
 
 
 def test_api_export_weights_position_by_impressions(tmp_path):
-    parsed = sc.read(FIXTURES / "search_console" / "api_export.csv", LINEAGE, tmp_path)
+    parsed = sc.parse(FIXTURES / "search_console" / "api_export.csv", LINEAGE, tmp_path)
     rows = _staged_rows(parsed)
     assert parsed.rows_read == 3 and parsed.rows_loaded == 2
     assert rows[0]["position_sum"] == pytest.approx(250.0)
@@ -95,7 +95,7 @@ def _zip(entries: dict[str, str], bom: bool = False) -> bytes:
 
 def test_ui_zip_english_with_relative_period(tmp_path):
     path = FIXTURES / "shared_samples" / "gsc_performance_export_en.zip"
-    parsed = sc.read(path, LINEAGE, tmp_path)
+    parsed = sc.parse(path, LINEAGE, tmp_path)
     sites = parsed.tables[sc.SITE_DAYS].to_pylist()
     queries = parsed.tables[sc.PERIOD_QUERIES].to_pylist()
     assert len(sites) == 28 and len(queries) == 25
@@ -126,7 +126,7 @@ def test_ui_zip_dutch_chart_in_subfolder_with_explicit_period(tmp_path):
     )
     path = tmp_path / "Prestaties.zip"
     path.write_bytes(data)
-    parsed = sc.read(path, LINEAGE, tmp_path / "work")
+    parsed = sc.parse(path, LINEAGE, tmp_path / "work")
     assert parsed.tables[sc.SITE_DAYS].to_pylist()[0]["position"] == pytest.approx(3.5)
     query = parsed.tables[sc.PERIOD_QUERIES].to_pylist()[0]
     assert query["position"] == pytest.approx(2.25)
@@ -141,11 +141,11 @@ def test_junk_zip_and_unknown_csv_are_refused(tmp_path):
     junk = tmp_path / "export.zip"
     junk.write_bytes(b"PK\x03\x04this is not really a zip")
     with pytest.raises(FileRefused, match="not a readable zip archive"):
-        sc.read(junk, LINEAGE, tmp_path)
+        sc.parse(junk, LINEAGE, tmp_path)
     other = tmp_path / "other.csv"
     other.write_text("a,b\n1,2\n")
     with pytest.raises(FileRefused, match="not a Search Console export"):
-        sc.read(other, LINEAGE, tmp_path)
+        sc.parse(other, LINEAGE, tmp_path)
 
 
 def test_a_large_bulk_export_keeps_every_line_number_when_read_in_parallel(tmp_path):
@@ -166,7 +166,7 @@ def test_a_large_bulk_export_keeps_every_line_number_when_read_in_parallel(tmp_p
     source.write_text(header + body)
     assert source.stat().st_size > 40_000_000  # several of DuckDB's read buffers
 
-    parsed = sc.read(source, LINEAGE, tmp_path / "work")
+    parsed = sc.parse(source, LINEAGE, tmp_path / "work")
 
     table = pq.read_table(parsed.staged[sc.QUERY_DAYS], columns=["impressions", "_row_number"])
     assert table.num_rows == parsed.rows_loaded == lines - 1 - len(bad)
@@ -189,7 +189,7 @@ def test_invalid_text_far_into_a_bulk_export_is_refused_with_its_line(tmp_path):
         + b"2026-09-01,sc-domain:example.com,q\xff,false,nld,WEB,MOBILE,10,1,5\n"
     )
     with pytest.raises(FileRefused) as refused:
-        sc.read(source, LINEAGE, tmp_path / "work")
+        sc.parse(source, LINEAGE, tmp_path / "work")
     assert str(refused.value) == (
         "search_console/x, line 3002: not valid UTF-8 text; save the export as UTF-8 "
         "(or UTF-16) CSV"

@@ -30,7 +30,7 @@ FACTS = {
     "fct_survey_responses": Fact(
         "fct_survey_responses",
         "response_date",
-        "surveys",
+        "surveymonkey",
         {"response_date": "date", "nps_score": "integer"},
         customer_voice=True,
     ),
@@ -61,9 +61,9 @@ NPS = {
 }
 
 
-def _lint(tmp_path, kpis, goals=None):
+def _lint(tmp_path, kpis, goals=None, facts=None):
     portfolio = load_portfolio(write_portfolio(tmp_path, kpis, goals))
-    return lint_portfolio(portfolio, FACTS, today=TODAY)
+    return lint_portfolio(portfolio, FACTS if facts is None else facts, today=TODAY)
 
 
 def _rules(findings) -> set[tuple[str, str]]:
@@ -228,6 +228,43 @@ def test_shipped_deadlines_warn_once_they_have_passed(capsys):
     assert sorted((f["rule"], Path(f["file"]).stem) for f in payload["findings"]) == sorted(
         ("time_bound.deadline", k.id) for k in portfolio.kpis
     )
+
+
+def test_a_fact_naming_an_unknown_source_fails_lint_naming_its_file_and_the_known_sources(
+    tmp_path,
+):
+    marts = tmp_path / "dbt_project" / "models" / "marts"
+    marts.mkdir(parents=True)
+    (marts / "_orders__models.yml").write_text(
+        """version: 2
+models:
+  - name: fct_orders
+    config:
+      meta:
+        kpi_fact: {date_column: order_date, source: shopfy}
+    columns:
+      - {name: order_date, data_type: date}
+      - {name: total, data_type: double}
+""",
+        encoding="utf-8",
+    )
+    facts = load_fact_catalog(tmp_path / "dbt_project")
+    revenue = kpi(
+        id="revenue",
+        computation={"type": "sum", "fact": "fct_orders", "measure": "total"},
+    )
+    findings = _lint(tmp_path / "defs", [revenue, NPS], facts={**FACTS, **facts})
+    errors = [f for f in findings if f.severity == Severity.error]
+    by_rule = {f.rule: f for f in errors}
+    assert set(by_rule) == {"fact.unknown_source", "measurable.source"}
+    fact_error = by_rule["fact.unknown_source"]
+    assert fact_error.file == "dbt_project/models/marts/_orders__models.yml"
+    known = "ga4, google_ads, search_console, shopify, surveymonkey, zendesk"
+    assert f"'shopfy', which is not a declared source; known: {known}." in fact_error.message
+    kpi_error = by_rule["measurable.source"]
+    assert kpi_error.kpi_id == "revenue" and kpi_error.file.endswith("revenue.yml")
+    assert "dbt_project/models/marts/_orders__models.yml" in kpi_error.message
+    assert exit_code(findings, strict=False) == 2
 
 
 def test_fact_catalog_comes_from_the_dbt_mart_contracts():

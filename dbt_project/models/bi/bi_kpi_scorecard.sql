@@ -53,8 +53,14 @@ select
     kpis.person,
     scorecard.goal_id,
     scorecard.csf_id,
-    coalesce(scorecard.status in ('off_track', 'held') and scorecard.note is null, false)
-        as note_missing
+    coalesce(
+        scorecard.status in ('off_track', 'held')
+        and scorecard.role = 'kpi'
+        and scorecard.note is null,
+        false
+    ) as note_missing,
+    scorecard.role,
+    scorecard.drivers
 from scorecard
 left join goals
     on goals.goal_id = scorecard.goal_id

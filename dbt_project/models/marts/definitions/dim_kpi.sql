@@ -24,5 +24,7 @@ select
     cast(goal_id as {{ dbt.type_string() }}) as goal_id,
     cast(csf_id as {{ dbt.type_string() }}) as csf_id,
     cast(horizon as {{ dbt.type_string() }}) as horizon,
-    cast(definition_file as {{ dbt.type_string() }}) as definition_file
+    cast(definition_file as {{ dbt.type_string() }}) as definition_file,
+    cast(role as {{ dbt.type_string() }}) as role,
+    cast(drivers as {{ dbt.type_string() }}) as drivers
 from kpis

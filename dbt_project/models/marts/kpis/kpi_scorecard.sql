@@ -1,5 +1,6 @@
 -- The latest complete period of every KPI, with the period before it for the change. A KPI held by
--- a failed check shows its last good values with status `held`, why, and since when.
+-- a failed check shows its last good values with status `held`, why, and since when. A supporting
+-- metric has no target and no status: its status reads `metric` (or `held`).
 with
 
 kpi_values as (
@@ -59,10 +60,16 @@ select
     cast(latest.value as double) as value,
     cast(latest.target as double) as target,
     cast(
-        case when holds.subject is not null then 'held' else coalesce(latest.status, 'no_data') end
-        as {{ dbt.type_string() }}
+        case
+            when holds.subject is not null then 'held'
+            when kpis.role = 'metric' then 'metric'
+            else coalesce(latest.status, 'no_data')
+        end as {{ dbt.type_string() }}
     ) as status,
-    cast(coalesce(latest.status, 'no_data') as {{ dbt.type_string() }}) as last_status,
+    cast(
+        case when kpis.role = 'metric' then 'metric' else coalesce(latest.status, 'no_data') end
+        as {{ dbt.type_string() }}
+    ) as last_status,
     cast(holds.held_reason as {{ dbt.type_string() }}) as held_reason,
     cast(holds.held_since as date) as held_since,
     cast(latest.previous_value as double) as previous_value,
@@ -75,7 +82,9 @@ select
     ) as change_ratio,
     cast(kpis.deadline as date) as deadline,
     cast(notes.note as {{ dbt.type_string() }}) as note,
-    cast(notes.author as {{ dbt.type_string() }}) as note_author
+    cast(notes.author as {{ dbt.type_string() }}) as note_author,
+    cast(kpis.role as {{ dbt.type_string() }}) as role,
+    cast(kpis.drivers as {{ dbt.type_string() }}) as drivers
 from kpis
 left join latest
     on latest.kpi_id = kpis.kpi_id
