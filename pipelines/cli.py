@@ -196,8 +196,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.dbt_manifest import left_out_definitions, prepare
     from pipelines.definitions import build_definitions
 
-    if args.strict:
-        prepare(settings, strict=True)  # refuses (exit 2) on any definition with errors
+    # With --strict, refuses (exit 2) on any definition with errors.
+    prepare(settings, strict=args.strict)
     from pipelines.landing_origin import LandingFolderChanged, check_landing_origin
 
     try:

@@ -2,8 +2,12 @@
 
 Every dbt invocation costs seconds before any SQL runs, so the manifest is prepared once and reused
 by Dagster's definitions, schedules and runs. A fingerprint of everything that affects parsing
-(the KPI definitions, the dbt project files, the package versions) decides whether `dbt parse` must
-run again; the generated models are rewritten only when their content changes.
+(the generated models, the dbt project files, the package versions) decides whether `dbt parse`
+must run again; the generated models are rewritten only when their content changes.
+
+Preparing is an explicit step (`kpi-warehouse generate`, `make install`, `kpi-warehouse run`);
+loading the Dagster definitions only reads what it left (`prepared_project`), except under
+`dagster dev`, where a reload prepares first so that an edited KPI file is picked up.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import dataclasses
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -20,15 +25,19 @@ from importlib import metadata
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt.dbt_project import DbtProjectPreparer
 
 from pipelines.engines import Engine, engine_from_env
 from pipelines.ingest.dbt_sources import write_dbt_sources
-from pipelines.kpis.dbt_models import write_generated_models
+from pipelines.kpis.dbt_models import outdated_generated_files, write_generated_models
 from pipelines.kpis.facts import load_fact_catalog
 from pipelines.kpis.loader import DefinitionError, DefinitionProblem
 from pipelines.kpis.usable import LeftOut, usable_portfolio
 from pipelines.settings import DBT_PROJECT_DIR, GENERATED_DBT_DIR, Settings
 
+log = logging.getLogger(__name__)
+
+PREPARE_COMMAND = "kpi-warehouse generate"
 FINGERPRINT_FILE = "kpi_warehouse_fingerprint.txt"
 LEFT_OUT_FILE = "kpi_definitions_left_out.json"
 _PARSE_INPUTS = (
@@ -137,11 +146,58 @@ def _exclusive(lock_path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class ManifestMissingError(RuntimeError):
+    """The dbt project was never prepared for this engine: there is no manifest to load."""
+
+
+def prepared_project(settings: Settings) -> DbtProject:
+    """The dbt project as the last preparation left it, for loading the definitions.
+
+    Nothing is written and dbt is not run, except under `dagster dev` (DAGSTER_IS_DEV_CLI, as in
+    dagster-dbt's `DbtProject.prepare_if_dev`), where the project is prepared first. A missing
+    manifest is an error naming the command that prepares it; a stale one (the KPI definitions or
+    dbt files changed since) is loaded with a warning naming the same command."""
+    if DbtProjectPreparer().using_dagster_dev():
+        return prepare(settings)
+    export_environment(settings)
+    project = dbt_project(settings.engine)
+    if not project.manifest_path.exists():
+        raise ManifestMissingError(
+            f"The dbt manifest {project.manifest_path} is missing: run `{PREPARE_COMMAND}` (or "
+            f"`make install`) in {DBT_PROJECT_DIR.parent} to generate the KPI models and parse "
+            "the dbt project, then load the definitions again."
+        )
+    reason = stale_reason(settings, project)
+    if reason:
+        log.warning(
+            f"The dbt manifest {project.manifest_path} is stale ({reason}): the definitions are "
+            f"loaded as last prepared; run `{PREPARE_COMMAND}` to bring them up to date."
+        )
+    return project
+
+
+def stale_reason(settings: Settings, project: DbtProject) -> str | None:
+    """Why the prepared project no longer matches the KPI definitions and dbt files, or None."""
+    usable = usable_portfolio(settings.definitions_dir, load_fact_catalog())
+    outdated = outdated_generated_files(usable.portfolio, load_fact_catalog())
+    if outdated:
+        names = ", ".join(path.name for path in outdated[:3])
+        more = f" and {len(outdated) - 3} more" if len(outdated) > 3 else ""
+        return f"the KPI definitions in {settings.definitions_dir} give other models: {names}{more}"
+    stamp = project.project_dir / project.target_path / FINGERPRINT_FILE
+    if not stamp.exists() or stamp.read_text() != _fingerprint(
+        project.project_dir, settings.engine
+    ):
+        return f"the files of {project.project_dir} changed since the last `dbt parse`"
+    return None
+
+
 def prepare(
     settings: Settings | None = None, *, force: bool = False, strict: bool = False
 ) -> DbtProject:
     """Generate models and run `dbt parse` if anything changed since the last preparation."""
     settings = settings or Settings.from_env()
+    settings.ensure_dirs()
     export_environment(settings)
     project = dbt_project(settings.engine)
     with _exclusive(project.project_dir / project.target_path / ".prepare.lock"):

@@ -1,4 +1,8 @@
-"""The Dagster code location: gathers the assets, checks, resources and schedules."""
+"""The Dagster code location: gathers the assets, checks, resources and schedules.
+
+Importing this module does nothing; Dagster calls `defs` when it loads the code location. Loading
+reads the dbt project as `kpi-warehouse generate` prepared it and writes nothing (under
+`dagster dev` it prepares first, see `pipelines.dbt_manifest.prepared_project`)."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from pipelines.assets.ingestion import (
 from pipelines.assets.kpi_checks import build_on_target_checks, kpi_asset_context
 from pipelines.assets.left_out import left_out_kpi_specs
 from pipelines.assets.published import build_published_asset
-from pipelines.dbt_manifest import left_out_definitions, prepare
+from pipelines.dbt_manifest import left_out_definitions, prepared_project
 from pipelines.engines import Engine
 from pipelines.kpis.facts import load_fact_catalog
 from pipelines.kpis.loader import DefinitionError
@@ -33,8 +37,7 @@ log = logging.getLogger(__name__)
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
-    settings.ensure_dirs()
-    project = prepare(settings)
+    project = prepared_project(settings)
     # A definition with errors leaves out that KPI only (shown as an asset that is not built).
     portfolio = usable_portfolio(settings.definitions_dir, load_fact_catalog()).portfolio
 
@@ -80,4 +83,6 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

@@ -18,17 +18,15 @@ FIXTURE_AS_OF = "2026-10-05"
 
 @contextlib.contextmanager
 def environment(**values: str) -> Iterator[None]:
-    """Set environment variables for the block and restore the previous values afterwards."""
-    previous = {name: os.environ.get(name) for name in values}
+    """Set environment variables for the block and restore the whole environment afterwards
+    (also what the block set itself: preparing the dbt project exports the paths for dbt)."""
+    previous = dict(os.environ)
     os.environ.update(values)
     try:
         yield
     finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        os.environ.clear()
+        os.environ.update(previous)
 
 
 def warehouse_env(root: Path, landing: Path) -> dict[str, str]:
@@ -65,11 +63,13 @@ def run_pipeline(
     options of raw/run_context (rebuild_from, rebuild_to)."""
     from dagster import DagsterInstance
 
+    from pipelines.dbt_manifest import prepare
     from pipelines.definitions import build_definitions
     from pipelines.settings import Settings
 
     with environment(**warehouse_env(root, landing)):
         settings = Settings.from_env()
+        prepare(settings)  # as `kpi-warehouse run` does: loading the definitions only reads
         defs = build_definitions(settings)
         job = defs.resolve_implicit_global_asset_job_def()
         instance = instance or DagsterInstance.ephemeral()

@@ -782,10 +782,10 @@ def _write_if_changed(path: Path, content: str) -> bool:
     return True
 
 
-def write_generated_models(
+def generated_models(
     portfolio: Portfolio, facts: dict[str, Fact], dbt_project_dir: Path = DBT_PROJECT_DIR
-) -> list[Path]:
-    """Write every generated model; return the files that changed (written or removed)."""
+) -> dict[Path, str]:
+    """Every generated file (absolute path) with its content, written nowhere."""
     kpi_dir = dbt_project_dir / KPI_MODELS_DIR
     definitions_dir = dbt_project_dir / DEFINITION_MODELS_DIR
     wanted: dict[Path, str] = {}
@@ -795,13 +795,43 @@ def write_generated_models(
     wanted[kpi_dir / "_generated__models.yml"] = render_kpi_models_yml(portfolio)
     for name, sql in render_definition_models(portfolio).items():
         wanted[definitions_dir / name] = sql
+    return wanted
 
+
+def _unwanted_files(wanted: dict[Path, str], dbt_project_dir: Path) -> list[Path]:
+    """Files in the generated folders that the portfolio no longer generates."""
+    folders = (dbt_project_dir / KPI_MODELS_DIR, dbt_project_dir / DEFINITION_MODELS_DIR)
+    return [
+        existing
+        for directory in folders
+        for existing in sorted(directory.glob("*"))
+        if existing.is_file() and existing not in wanted
+    ]
+
+
+def outdated_generated_files(
+    portfolio: Portfolio, facts: dict[str, Fact], dbt_project_dir: Path = DBT_PROJECT_DIR
+) -> list[Path]:
+    """The generated files that differ from what the portfolio generates (missing, changed or no
+    longer generated); empty when `write_generated_models` would change nothing. Reads only."""
+    wanted = generated_models(portfolio, facts, dbt_project_dir)
+    outdated = [
+        path
+        for path, content in wanted.items()
+        if not path.is_file() or path.read_text(encoding="utf-8") != content
+    ]
+    return outdated + _unwanted_files(wanted, dbt_project_dir)
+
+
+def write_generated_models(
+    portfolio: Portfolio, facts: dict[str, Fact], dbt_project_dir: Path = DBT_PROJECT_DIR
+) -> list[Path]:
+    """Write every generated model; return the files that changed (written or removed)."""
+    wanted = generated_models(portfolio, facts, dbt_project_dir)
     changed = [path for path, content in wanted.items() if _write_if_changed(path, content)]
-    for directory in (kpi_dir, definitions_dir):
-        for existing in directory.glob("*"):
-            if existing.is_file() and existing not in wanted:
-                existing.unlink()
-                changed.append(existing)
+    for existing in _unwanted_files(wanted, dbt_project_dir):
+        existing.unlink()
+        changed.append(existing)
     for legacy in LEGACY_GENERATED_DIRS:
         changed.extend(_remove_if_generated(dbt_project_dir / legacy))
     return changed

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery_by_range(source('ga4', 'channel_days'), 'date_day') }}
+    select * from {{ ref('base_ga4__channel_days') }}
 
 ),
 

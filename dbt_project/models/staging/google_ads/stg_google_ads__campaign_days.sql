@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery_by_range(source('google_ads', 'campaign_days'), 'date_day') }}
+    select * from {{ ref('base_google_ads__campaign_days') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery_by_range(source('search_console', 'query_days'), 'date_day') }}
+    select * from {{ ref('base_search_console__query_days') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery_by_key(source('shopify', 'order_lines'), ['order_name']) }}
+    select * from {{ ref('base_shopify__order_lines') }}
 
 ),
 

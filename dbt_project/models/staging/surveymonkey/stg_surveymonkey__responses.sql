@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery_by_key(source('surveymonkey', 'responses'), ['respondent_id']) }}
+    select * from {{ ref('base_surveymonkey__responses') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_delivery_by_key(source('zendesk', 'tickets'), ['ticket_id']) }}
+    select * from {{ ref('base_zendesk__tickets') }}
 
 ),
 

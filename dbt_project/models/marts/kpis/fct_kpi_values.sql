@@ -1,6 +1,4 @@
 {{ config(
-    schema='marts',
-    contract={'enforced': target.type == 'duckdb'},
     materialized=daily_fact_materialization(),
     incremental_strategy='keep_unchanged',
     unique_key=['kpi_id', 'period_start'],

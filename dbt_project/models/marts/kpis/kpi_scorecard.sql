@@ -1,5 +1,3 @@
-{{ config(schema='marts', contract={'enforced': target.type == 'duckdb'}) }}
-
 -- The latest complete period of every KPI, with the period before it for the change. A KPI held by
 -- a failed check shows its last good values with status `held`, why, and since when. A supporting
 -- metric has no target and no status: its status reads `metric` (or `held`).

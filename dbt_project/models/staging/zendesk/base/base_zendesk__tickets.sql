@@ -1,0 +1,7 @@
+-- Ephemeral: inlined into the staging view, so no relation shows the raw columns (personal data
+-- included) that the staging view leaves out or replaces by their hashes.
+{{ config(materialized='ephemeral') }}
+
+-- The raw rows of the latest delivery of each ticket_id: re-deliveries replace, they never add
+-- (macros/latest_delivery.sql). Columns as delivered.
+{{ latest_delivery_by_key(source('zendesk', 'tickets'), ['ticket_id']) }}
