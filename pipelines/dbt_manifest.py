@@ -28,7 +28,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.dbt_project import DbtProjectPreparer
 
 from pipelines.engines import Engine, engine_from_env
-from pipelines.ingest.dbt_sources import write_dbt_sources
+from pipelines.ingest.dbt_sources import outdated_dbt_sources, write_dbt_sources
 from pipelines.kpis.dbt_models import outdated_generated_files, write_generated_models
 from pipelines.kpis.facts import load_fact_catalog
 from pipelines.kpis.loader import DefinitionError, DefinitionProblem
@@ -184,6 +184,9 @@ def stale_reason(settings: Settings, project: DbtProject) -> str | None:
         names = ", ".join(path.name for path in outdated[:3])
         more = f" and {len(outdated) - 3} more" if len(outdated) > 3 else ""
         return f"the KPI definitions in {settings.definitions_dir} give other models: {names}{more}"
+    if sources := outdated_dbt_sources():
+        names = ", ".join(path.name for path in sources)
+        return f"the source declarations (pipelines/ingest/) give other dbt files: {names}"
     stamp = project.project_dir / project.target_path / FINGERPRINT_FILE
     if not stamp.exists() or stamp.read_text() != _fingerprint(
         project.project_dir, settings.engine

@@ -132,11 +132,28 @@ def render_sources_covered(sources: dict[str, Source] = SOURCES) -> str:
     )
 
 
-def write_dbt_sources(dbt_project_dir: Path = DBT_PROJECT_DIR) -> list[Path]:
-    """Write the dbt sources and source coverage; return the files whose content changed."""
+def dbt_source_files(dbt_project_dir: Path = DBT_PROJECT_DIR) -> dict[Path, str]:
+    """The dbt files the source declarations give: path -> content."""
     generated_dir = dbt_project_dir / GENERATED_DBT_DIR.relative_to(DBT_PROJECT_DIR)
-    files = {
+    return {
         generated_dir / SOURCES_YML: render_sources_yml(),
         generated_dir / SOURCES_COVERED_SQL: render_sources_covered(),
     }
-    return [path for path, text in files.items() if write_if_changed(path, text)]
+
+
+def outdated_dbt_sources(dbt_project_dir: Path = DBT_PROJECT_DIR) -> list[Path]:
+    """The generated source files that differ from the declarations (missing or changed)."""
+    return [
+        path
+        for path, text in dbt_source_files(dbt_project_dir).items()
+        if not path.is_file() or path.read_text(encoding="utf-8") != text
+    ]
+
+
+def write_dbt_sources(dbt_project_dir: Path = DBT_PROJECT_DIR) -> list[Path]:
+    """Write the dbt sources and source coverage; return the files whose content changed."""
+    return [
+        path
+        for path, text in dbt_source_files(dbt_project_dir).items()
+        if write_if_changed(path, text)
+    ]

@@ -31,7 +31,8 @@ RAW_TABLE = RawTable(
     TABLE,
     (
         RawColumn("rate_date", "date", nullable=False, missing="date is a real calendar day"),
-        RawColumn("currency_code", "str", nullable=False),
+        # From the header (three-letter codes, else the file is refused): by construction.
+        RawColumn("currency_code", "str", nullable=False, computed=True),
         RawColumn(
             "units_per_euro",
             "float",

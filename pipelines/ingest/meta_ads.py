@@ -89,7 +89,8 @@ RAW_TABLE = RawTable(
         RawColumn("campaign_id", "str"),
         RawColumn("campaign_name", "str", nullable=False, missing="campaign is not empty"),
         RawColumn("campaign_delivery", "str"),
-        RawColumn("currency_code", "str", nullable=False, missing="currency is known"),
+        # From the money column's name (one per file, else the file is refused): by construction.
+        RawColumn("currency_code", "str", nullable=False, computed=True),
         RawColumn("impressions", "int", rules=_NON_NEGATIVE),
         RawColumn("reach", "int", rules=_NON_NEGATIVE),
         RawColumn("clicks", "int", rules=_NON_NEGATIVE),
@@ -164,6 +165,14 @@ def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) ->
             file, f"required column(s) missing: {', '.join(missing)}", line=header.index + 1
         )
     currencies = {m.group(2).upper() for c in cells if (m := MONEY.match(c.strip()))}
+    if not currencies:
+        raise FileRefused(
+            file,
+            "the amount spent column does not name its currency (expected e.g. "
+            "'Amount spent (EUR)' / 'Besteed bedrag (EUR)'); export again with the column's "
+            "default name",
+            line=header.index + 1,
+        )
     if len(currencies) > 1:
         raise FileRefused(
             file,
@@ -219,7 +228,7 @@ def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) ->
                 "_day_raw",
             )
         )
-    currency = quote(next(iter(currencies))) if currencies else "cast(null as varchar)"
+    currency = quote(next(iter(currencies)))
     csv = CsvFile(path, encoding, header.delimiter, lines_before=header.index + 1, width=len(cells))
     sql = day_sql(
         RAW_TABLE,

@@ -89,7 +89,80 @@ def _surveys(column: str, value: str, check: str) -> Break:
     return Break("surveys", "surveys/nps_csat_en.csv", 2, 1, column, value, check, names_line=1)
 
 
+def _microsoft(column: str, value: str, check: str) -> Break:
+    return Break("microsoft_ads", "microsoft_ads/api_compact_names.csv", 1, 1, column, value, check)
+
+
+def _meta(column: str, value: str, check: str, row: int = 1) -> Break:
+    return Break("meta_ads", "meta_ads/en_daily.csv", 1, row, column, value, check)
+
+
+def _rates(column: str, value: str, check: str) -> Break:
+    return Break(
+        "fx_rates", "fx_rates/eurofxref_hist_na_trailing_commas.csv", 1, 1, column, value, check
+    )
+
+
 CASES: dict[tuple[str, str, str], Break] = {
+    ("microsoft_ads_campaign_days", "date_day", "present"): _microsoft(
+        "TimePeriod", "", "date is YYYY-MM-DD"
+    ),
+    ("microsoft_ads_campaign_days", "campaign_name", "present"): Break(
+        "microsoft_ads",
+        "microsoft_ads/api_compact_names.csv",
+        1,
+        1,
+        "CampaignName",
+        " ",
+        "campaign is not empty",
+        shown=" ",  # the cell as exported
+    ),
+    ("microsoft_ads_campaign_days", "impressions", ">= 0"): _microsoft(
+        "Impressions", "-1", "impressions >= 0"
+    ),
+    ("microsoft_ads_campaign_days", "clicks", ">= 0"): _microsoft("Clicks", "-2", "clicks >= 0"),
+    ("microsoft_ads_campaign_days", "cost", "present"): _microsoft("Spend", "", "cost is present"),
+    ("microsoft_ads_campaign_days", "cost", ">= 0"): _microsoft("Spend", "-0.01", "cost >= 0"),
+    ("microsoft_ads_campaign_days", "conversions", ">= 0"): _microsoft(
+        "Conversions", "-1", "conversions >= 0"
+    ),
+    ("microsoft_ads_campaign_days", "conversion_value", ">= 0"): _microsoft(
+        "Revenue", "-5", "conversion_value >= 0"
+    ),
+    # Not the first row: a first row spanning days (here: no start) refuses the whole file.
+    ("meta_ads_campaign_days", "date_day", "present"): _meta(
+        "Reporting starts", "", "date is YYYY-MM-DD", row=3
+    ),
+    # Not the first row: a first row without a name is the export's summary row (dropped).
+    ("meta_ads_campaign_days", "campaign_name", "present"): Break(
+        "meta_ads",
+        "meta_ads/en_daily.csv",
+        1,
+        3,
+        "Campaign name",
+        " ",
+        "campaign is not empty",
+        shown=" ",  # the cell as exported
+    ),
+    ("meta_ads_campaign_days", "impressions", ">= 0"): _meta(
+        "Impressions", "-1", "impressions >= 0"
+    ),
+    ("meta_ads_campaign_days", "reach", ">= 0"): _meta("Reach", "-3", "reach >= 0"),
+    ("meta_ads_campaign_days", "clicks", ">= 0"): _meta("Link clicks", "-1", "clicks >= 0"),
+    ("meta_ads_campaign_days", "cost", "present"): _meta(
+        "Amount spent (USD)", "", "cost is present"
+    ),
+    ("meta_ads_campaign_days", "cost", ">= 0"): _meta("Amount spent (USD)", "-0.5", "cost >= 0"),
+    ("meta_ads_campaign_days", "conversions", ">= 0"): _meta("Purchases", "-1", "conversions >= 0"),
+    ("meta_ads_campaign_days", "conversion_value", ">= 0"): _meta(
+        "Purchases conversion value", "-1", "conversion_value >= 0"
+    ),
+    ("fx_rates_daily", "rate_date", "present"): _rates("Date", "", "date is YYYY-MM-DD"),
+    # An empty cell is not N/A: the rate is not missing, it is lost.
+    ("fx_rates_daily", "units_per_euro", "present"): _rates("USD", "", "rate is a number or N/A"),
+    ("fx_rates_daily", "units_per_euro", ">= 0.0001"): _rates(
+        "USD", "0", "rate is above zero (at least 0.0001)"
+    ),
     ("google_ads_campaign_days", "date_day", "present"): _ads("Day", "", "date is YYYY-MM-DD"),
     ("google_ads_campaign_days", "campaign_name", "present"): _ads(
         "Campaign", " ", "campaign is not empty"

@@ -17,7 +17,10 @@ from pipelines.ingest.sources import SOURCES
 from pipelines.resources import WarehouseResource
 from tests.conftest import FIXTURES, environment
 
-KNOWN = "ga4/, google_ads/, orders/, search_console/, support_tickets/, surveys/"
+KNOWN = (
+    "fx_rates/, ga4/, google_ads/, meta_ads/, microsoft_ads/, orders/, search_console/, "
+    "support_tickets/, surveys/"
+)
 XLSX = (
     "google_ads/report.xlsx: not read, google_ads/ reads only *.csv, *.tsv, *.txt files; "
     "download the export again in one of these formats (the file itself is left as it is)"
@@ -25,12 +28,12 @@ XLSX = (
 OUTSIDE = [
     "crm/: no source reads this folder yet, so its 2 file(s) are not loaded (crm/contacts.csv, "
     f"crm/deals.csv); known folders: {KNOWN}",
-    "meta_ads/: no source reads this folder yet, so its 1 file(s) are not loaded "
-    f"(meta_ads/campaigns.csv); known folders: {KNOWN}",
-    "microsoft_ads/: no source reads this folder yet, so its 1 file(s) are not loaded "
-    f"(microsoft_ads/2026/september.csv); known folders: {KNOWN}",
+    "linkedin_ads/: no source reads this folder yet, so its 1 file(s) are not loaded "
+    f"(linkedin_ads/campaigns.csv); known folders: {KNOWN}",
     "orders_export.csv: a file at the top of the landing folder is not read; move it into the "
     f"folder of its source ({KNOWN})",
+    "pinterest_ads/: no source reads this folder yet, so its 1 file(s) are not loaded "
+    f"(pinterest_ads/2026/september.csv); known folders: {KNOWN}",
 ]
 
 
@@ -43,8 +46,8 @@ def _landing(root: Path) -> Path:
         "google_ads/~$campaign_report.csv": b"lock",  # Office's lock file: never named
         "crm/deals.csv": b"deal,amount\nA,1\n",
         "crm/contacts.csv": b"email\na@example.com\n",
-        "meta_ads/campaigns.csv": b"campaign,spend\nA,1\n",
-        "microsoft_ads/2026/september.csv": b"campaign,spend\nA,1\n",
+        "linkedin_ads/campaigns.csv": b"campaign,spend\nA,1\n",
+        "pinterest_ads/2026/september.csv": b"campaign,spend\nA,1\n",
         "orders_export.csv": (FIXTURES / "orders" / "orders_export.csv"),
         ".hidden/notes.txt": b"never named",
     }

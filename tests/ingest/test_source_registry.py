@@ -9,7 +9,12 @@ import pytest
 
 from pipelines.checks.raw_schemas import RAW_SCHEMAS
 from pipelines.checks.volume import DATE_EXPRESSIONS, TABLE_SOURCES, TIME_COLUMNS
-from pipelines.ingest.dbt_sources import PIPELINE_SOURCE, render_sources_covered, write_dbt_sources
+from pipelines.ingest.dbt_sources import (
+    PIPELINE_SOURCE,
+    outdated_dbt_sources,
+    render_sources_covered,
+    write_dbt_sources,
+)
 from pipelines.ingest.raw_store import RAW_META_SCHEMAS
 from pipelines.ingest.sources import RAW_TABLES, SOURCES, raw_table_schemas
 from pipelines.kpis.facts import load_fact_catalog
@@ -61,6 +66,15 @@ def test_the_dbt_files_are_written_to_the_generated_folder_once(tmp_path):
         p.read_text(encoding="utf-8").startswith(("-- Generated", "# Generated")) for p in written
     )
     assert write_dbt_sources(tmp_path) == []  # unchanged: nothing rewritten, no re-parse
+
+
+def test_generated_source_files_that_no_longer_match_the_declarations_are_outdated(tmp_path):
+    written = write_dbt_sources(tmp_path)
+    assert outdated_dbt_sources(tmp_path) == []
+    sources_yml, covered_sql = sorted(written, key=lambda p: p.suffix, reverse=True)
+    sources_yml.write_text(sources_yml.read_text(encoding="utf-8") + "# edited\n", "utf-8")
+    covered_sql.unlink()
+    assert sorted(outdated_dbt_sources(tmp_path)) == sorted([sources_yml, covered_sql])
 
 
 def test_the_dbt_sources_are_the_declarations(manifest):
