@@ -259,7 +259,8 @@ models:
     assert set(by_rule) == {"fact.unknown_source", "measurable.source"}
     fact_error = by_rule["fact.unknown_source"]
     assert fact_error.file == "dbt_project/models/marts/_orders__models.yml"
-    known = "ga4, google_ads, search_console, shopify, surveymonkey, zendesk"
+    known = "fx_rates, ga4, google_ads, meta_ads, microsoft_ads, search_console, shopify, "
+    known += "surveymonkey, zendesk"
     assert f"'shopfy', which is not a declared source; known: {known}." in fact_error.message
     kpi_error = by_rule["measurable.source"]
     assert kpi_error.kpi_id == "revenue" and kpi_error.file.endswith("revenue.yml")
