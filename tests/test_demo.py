@@ -168,3 +168,19 @@ def test_off_track_periods_without_a_note_are_marked(demo):
     missing = {k for k, r in demo["scorecard"].items() if r["note_missing"]}
     assert missing == {"cs_nps", HELD}
     assert "no note yet" in demo["out"]
+
+
+def test_a_failed_check_on_the_first_run_of_a_new_warehouse_holds_and_builds_the_rest(tmp_path):
+    """The cut-off export arrives with the history, in the warehouse's very first run: the held
+    KPI has no last good value yet, and every other KPI is still built and published."""
+    landing = tmp_path / "landing"
+    write_demo_landing(landing, end=DEMO_END, days=DAYS, scale=1.0, deliveries="all")
+    assert _run(tmp_path / "warehouse", landing) == EXIT_HELD
+    published = tmp_path / "warehouse" / "published" / "kpi.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        rows = con.execute("select kpi_id, status, held_reason from bi.kpi_scorecard").fetchall()
+    held = {kpi: reason for kpi, status, reason in rows if status == "held"}
+    assert held == {HELD: REASON}
+    built = {kpi for kpi, status, _ in rows if status in ("on track", "at risk", "off track")}
+    assert built == {kpi for kpi, _, _ in rows} - {HELD}
+    assert len(built) == 12
