@@ -178,8 +178,9 @@ def prepared_project(settings: Settings) -> DbtProject:
 
 def stale_reason(settings: Settings, project: DbtProject) -> str | None:
     """Why the prepared project no longer matches the KPI definitions and dbt files, or None."""
-    usable = usable_portfolio(settings.definitions_dir, load_fact_catalog())
-    outdated = outdated_generated_files(usable.portfolio, load_fact_catalog())
+    facts = load_fact_catalog()
+    usable = usable_portfolio(settings.definitions_dir, facts)
+    outdated = outdated_generated_files(usable.portfolio, facts)
     if outdated:
         names = ", ".join(path.name for path in outdated[:3])
         more = f" and {len(outdated) - 3} more" if len(outdated) > 3 else ""

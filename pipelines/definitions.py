@@ -39,7 +39,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     project = prepared_project(settings)
     # A definition with errors leaves out that KPI only (shown as an asset that is not built).
-    portfolio = usable_portfolio(settings.definitions_dir, load_fact_catalog()).portfolio
+    facts = load_fact_catalog()
+    portfolio = usable_portfolio(settings.definitions_dir, facts).portfolio
 
     try:
         directory = load_people(settings.definitions_dir, portfolio)
@@ -73,7 +74,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         assets=[*assets, check_holds, *left_out],
         asset_checks=[
             *ingestion_checks,
-            *build_freshness_checks(portfolio.kpis, load_fact_catalog()),
+            *build_freshness_checks(portfolio.kpis, facts),
             on_target,
         ],
         jobs=[job, ingestion_job],
