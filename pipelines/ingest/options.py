@@ -31,6 +31,32 @@ class SurveyOptions(_Options):
     csat_labels: dict[str, int] = Field(default_factory=dict)
 
 
+class HubSpotOptions(_Options):
+    """Which HubSpot deal stages (labels, any case) mean won and lost, per pipeline label; `*`
+    applies to every pipeline not named."""
+
+    won_stages: dict[str, list[str]] = Field(default_factory=lambda: {"*": ["Closed won"]})
+    lost_stages: dict[str, list[str]] = Field(default_factory=lambda: {"*": ["Closed lost"]})
+
+    def stages(self, pipeline: str | None, won: bool) -> set[str]:
+        table = self.won_stages if won else self.lost_stages
+        labels = table.get(pipeline or "", table.get("*", []))
+        return {label.strip().casefold() for label in labels}
+
+
+class CrmOptions(_Options):
+    """CRM exports (crm/): their time zone, company currency and how to read their dates."""
+
+    # Time zone of the CRM's export times (HubSpot portal, Salesforce user, Pipedrive company).
+    timezone: str = "Europe/Amsterdam"
+    # The company currency, for exports whose amounts carry no currency column.
+    company_currency: str = "EUR"
+    # Salesforce dates follow the exporting user's locale; `auto` decides from the whole file and
+    # refuses a file that cannot tell.
+    date_order: Literal["auto", "day_first", "month_first"] = "auto"
+    hubspot: HubSpotOptions = HubSpotOptions()
+
+
 class VolumeSettings(_Options):
     """How the volume check of one source judges its latest complete day (see checks/volume.py)."""
 
@@ -137,6 +163,7 @@ class IngestOptions(_Options):
     reporting_timezone: str = "Europe/Amsterdam"
     support_tickets: SupportTicketOptions = SupportTicketOptions()
     surveys: SurveyOptions = SurveyOptions()
+    crm: CrmOptions = CrmOptions()
     reject_threshold: float = Field(default=0.05, ge=0, le=1)
     volume: VolumeConfig = VolumeConfig()
     freshness: FreshnessConfig = FreshnessConfig()

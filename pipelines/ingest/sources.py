@@ -9,6 +9,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from pipelines.ingest import (
+    crm,
     fx_rates,
     ga4,
     google_ads,
@@ -35,6 +36,7 @@ SOURCES: dict[str, Source] = {
         microsoft_ads.SOURCE,
         meta_ads.SOURCE,
         fx_rates.SOURCE,
+        crm.SOURCE,
     )
 }
 

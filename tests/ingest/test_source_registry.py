@@ -50,6 +50,7 @@ def test_the_shipped_sources_have_one_name_each():
         "microsoft_ads": "microsoft_ads",
         "meta_ads": "meta_ads",
         "fx_rates": "fx_rates",
+        "crm": "crm",
     }
     assert {name: s.landing_folder for name, s in SOURCES.items()} == expected
     for name, source in SOURCES.items():
