@@ -75,6 +75,7 @@ def export_environment(settings: Settings) -> None:
     """Make the dbt subprocesses see the same absolute paths as the Python code."""
     os.environ.update(settings.export_for_dbt())
     os.environ.setdefault("KPI_REPORTING_TIMEZONE", settings.reporting_timezone)
+    os.environ.setdefault("KPI_REPORTING_CURRENCY", settings.reporting_currency)
 
 
 def _fingerprint(project_dir: Path, engine: Engine) -> str:

@@ -59,6 +59,14 @@ def _url(env_name: str) -> str | None:
     return raw.rstrip("/") if is_url(raw) else None
 
 
+def _currency_code(env_name: str, default: str) -> str:
+    """An ISO 4217 code (three letters) from the environment, upper case."""
+    raw = os.environ.get(env_name, "").strip() or default
+    if len(raw) != 3 or not raw.isascii() or not raw.isalpha():
+        raise SettingsError(f"{env_name}={raw!r} is not an ISO currency code such as EUR or USD")
+    return raw.upper()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the pipeline reads and writes; every path is absolute."""
@@ -77,6 +85,8 @@ class Settings:
     # above (landing_dir, raw_dir) around ingestion; None for plain local folders.
     landing_url: str | None = None
     raw_url: str | None = None
+    # ISO code of the currency ad cost and conversion value are reported in (ECB rates convert).
+    reporting_currency: str = "EUR"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -102,6 +112,7 @@ class Settings:
             spark_dir=configured_path("KPI_SPARK_DIR", data_dir / "spark"),
             landing_url=landing_url,
             raw_url=raw_url,
+            reporting_currency=_currency_code("KPI_REPORTING_CURRENCY", "EUR"),
         )
 
     def export_for_dbt(self) -> dict[str, str]:

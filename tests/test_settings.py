@@ -44,6 +44,16 @@ def test_the_command_line_says_so_and_runs_nothing(monkeypatch, capsys):
     assert "KPI_WAREHOUSE_PATH=/tmp/somewhere/kpi.duckdb is outside" in capsys.readouterr().err
 
 
+def test_the_reporting_currency_is_an_iso_code_from_the_environment(monkeypatch):
+    monkeypatch.delenv("KPI_REPORTING_CURRENCY", raising=False)
+    assert Settings.from_env().reporting_currency == "EUR"
+    monkeypatch.setenv("KPI_REPORTING_CURRENCY", "usd")
+    assert Settings.from_env().reporting_currency == "USD"
+    monkeypatch.setenv("KPI_REPORTING_CURRENCY", "dollar")
+    with pytest.raises(SettingsError, match="KPI_REPORTING_CURRENCY='dollar' is not an ISO"):
+        Settings.from_env()
+
+
 _PATH_VARIABLES = (
     "KPI_DATA_DIR",
     "KPI_WAREHOUSE_PATH",

@@ -10,7 +10,10 @@
 -#}
 
 {#- The days to rebuild, as a query with one column `date_day`. -#}
-{% macro days_to_rebuild(raw_relation, date_column, fact_relation) %}
+{#- `also`: further raw tables the fact reads, each {'source', 'table', 'date_column'}; with
+    'through_last_day': true a new delivery rebuilds from its first day up to the fact's last day
+    (exchange rates: a new rate changes every later day that falls back on it). -#}
+{% macro days_to_rebuild(raw_relation, date_column, fact_relation, also=[]) %}
     select distinct cast(day_value as date) as date_day
     from (
 
@@ -21,6 +24,29 @@
             where _loaded_at > {{ rebuild_watermark(fact_relation) }}
             group by _file_hash
         ) as new_deliveries
+
+        {%- for extra in also %}
+        {%- set extra_relation = source(extra['source'], extra['table']) %}
+
+        union all
+
+        select {{ day_series('first_date', 'last_date') }} as day_value
+        from (
+            select
+                min({{ extra['date_column'] }}) as first_date,
+                {%- if extra.get('through_last_day') %}
+                greatest(
+                    max({{ extra['date_column'] }}),
+                    coalesce((select max({{ date_column }}) from {{ fact_relation }}), max({{ extra['date_column'] }}))
+                ) as last_date
+                {%- else %}
+                max({{ extra['date_column'] }}) as last_date
+                {%- endif %}
+            from {{ extra_relation }}
+            where _loaded_at > {{ rebuild_watermark(fact_relation) }}
+            group by _file_hash
+        ) as new_deliveries_{{ loop.index }}
+        {%- endfor %}
 
         union all
 
@@ -46,15 +72,29 @@
 {%- endmacro %}
 
 {#- The filter a daily fact applies to its staging rows in an incremental run. -#}
-{% macro rebuild_days_filter(raw_relation, date_column) -%}
+{% macro rebuild_days_filter(raw_relation, date_column, also=[]) -%}
     {%- if is_incremental() -%}
-    where {{ date_column }} in ({{ days_to_rebuild(raw_relation, date_column, this) }})
+    where {{ date_column }} in ({{ days_to_rebuild(raw_relation, date_column, this, also) }})
     {%- endif -%}
 {%- endmacro %}
 
 {#- The watermark and lineage columns every daily fact carries. -#}
-{% macro rebuild_lineage_columns(raw_relation) -%}
+{#- `also`: further raw tables the fact reads (as in days_to_rebuild); the watermark is the newest
+    load of any of them. -#}
+{% macro rebuild_lineage_columns(raw_relation, also=[]) -%}
+    {%- if also %}
+    cast(greatest(
+        (select max(_loaded_at) from {{ raw_relation }})
+        {%- for extra in also %},
+        coalesce(
+            (select max(_loaded_at) from {{ source(extra['source'], extra['table']) }}),
+            cast('1900-01-01' as timestamp)
+        )
+        {%- endfor %}
+    ) as timestamp) as loaded_through,
+    {%- else %}
     cast((select max(_loaded_at) from {{ raw_relation }}) as timestamp) as loaded_through,
+    {%- endif %}
     cast(
         (select max(run_id) from {{ ref('stg_pipeline__run_context') }}) as {{ dbt.type_string() }}
     ) as built_by_run
@@ -69,7 +109,8 @@
 {#-
     Incremental strategy `replace_days`: delete every day to rebuild (including days that a
     corrected delivery no longer has), then insert the new rows of those days. The model's config
-    names its raw table and date column: rebuild_days={'source': ..., 'table': ..., 'date_column': ...}.
+    names its raw table and date column: rebuild_days={'source': ..., 'table': ..., 'date_column': ...},
+    and, for a fact that reads several raw tables, 'also': [{'source', 'table', 'date_column'}, ...].
 -#}
 {% macro get_incremental_replace_days_sql(arg_dict) %}
     {%- set spec = config.get('rebuild_days') -%}
@@ -77,7 +118,10 @@
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
     delete from {{ target_relation }}
     where {{ spec['date_column'] }} in (
-        {{ days_to_rebuild(source(spec['source'], spec['table']), spec['date_column'], target_relation) }}
+        {{ days_to_rebuild(
+            source(spec['source'], spec['table']), spec['date_column'], target_relation,
+            spec.get('also', [])
+        ) }}
     );
     insert into {{ target_relation }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}

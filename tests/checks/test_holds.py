@@ -84,8 +84,16 @@ def test_a_kpis_lineage_reaches_only_the_sources_of_its_fact(fixture_run):
         seen.add(key)
         queue.extend(graph.get(key).parent_keys)
     raw = {k.to_user_string() for k in seen if k.path[0] == "raw"}
-    # its data source, and the run's own records (as-of time; holds and partial days)
-    assert raw == {"raw/google_ads_campaign_days", "raw/run_context", "raw/check_holds"}
+    # its fact's data sources (every ad platform and the exchange rates), and the run's own
+    # records (as-of time; holds and partial days)
+    assert raw == {
+        "raw/google_ads_campaign_days",
+        "raw/microsoft_ads_campaign_days",
+        "raw/meta_ads_campaign_days",
+        "raw/fx_rates_daily",
+        "raw/run_context",
+        "raw/check_holds",
+    }
 
 
 def test_a_hold_keeps_its_first_day_until_the_table_passes(tmp_path):
