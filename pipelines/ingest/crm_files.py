@@ -16,7 +16,7 @@ import datetime as dt
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pyarrow as pa
 
 from pipelines.ingest.columns import RawTable, first_broken_rule
-from pipelines.ingest.errors import CellRejected, FileRefused
-from pipelines.ingest.parsed import Lineage
+from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
+from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.text_files import decode, physical_line_numbers
 
 # A CRM export of 100,000 records with 40 columns is about 40 MB of CSV; HubSpot splits larger
@@ -317,3 +317,48 @@ def to_table(table: RawTable, records: list[dict[str, object]]) -> pa.Table:
 def day_range(records: list[dict[str, object]]) -> tuple[dt.date | None, dt.date | None]:
     days = [r["created_at"].date() for r in records if r.get("created_at")]
     return (min(days), max(days)) if days else (None, None)
+
+
+def collect(
+    sheet: Sheet,
+    where: Mapping[str, int | None],
+    table: RawTable,
+    key: str,
+    build: Callable[[Row], dict[str, object]],
+    snapshot: dt.datetime,
+) -> ParsedFile:
+    """The rows of one export as `table`: each row typed by `build` (which raises CellRejected
+    for a cell it cannot read), checked against every declared rule of the table and for a
+    repeated `key`; what fails goes to the quarantine with its line, column and text."""
+    records: list[dict[str, object]] = []
+    rejected: list[RejectedRow] = []
+    seen: dict[str, int] = {}
+    for line, cells in sheet.rows:
+        row = Row(line, cells, where, sheet.header)
+        try:
+            record = build(row)
+        except CellRejected as exc:
+            rejected.append(RejectedRow(line, exc.column, exc.check, exc.value, row.original))
+            continue
+        broken = broken_declared_rule(table, record)
+        if broken:
+            name, rule = broken
+            rejected.append(RejectedRow(line, row.column(name), rule, row.cell(name), row.original))
+            continue
+        value = str(record[key])
+        if value in seen:
+            rule = f"one row per id (also on line {seen[value]})"
+            rejected.append(RejectedRow(line, row.column(key), rule, value, row.original))
+            continue
+        seen[value] = line
+        record.update(snapshot_at=snapshot, _row_number=line)
+        records.append(record)
+    first, last = day_range(records)
+    return ParsedFile(
+        rows_read=len(sheet.rows),
+        rows_loaded=len(records),
+        tables={table.name: to_table(table, records)},
+        rejected=rejected,
+        first_date=first,
+        last_date=last,
+    )

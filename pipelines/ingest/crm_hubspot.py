@@ -32,8 +32,7 @@ from pipelines.ingest.crm_files import (
     Clock,
     Row,
     Sheet,
-    broken_declared_rule,
-    day_range,
+    collect,
     find_column,
     parse_amount,
     parse_bool,
@@ -43,10 +42,9 @@ from pipelines.ingest.crm_files import (
     read_header,
     read_sheet,
     snapshot_at,
-    to_table,
 )
 from pipelines.ingest.crm_tables import CONTACTS, CONTACTS_TABLE, DEALS, DEALS_TABLE
-from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
+from pipelines.ingest.errors import CellRejected, FileRefused
 from pipelines.ingest.options import IngestOptions
 from pipelines.ingest.parsed import Lineage, ParsedFile
 
@@ -210,46 +208,9 @@ def parse(sheet: Sheet, file: str, lineage: Lineage, options: IngestOptions) -> 
         raise FileRefused(file, "required column missing: Create Date", line=sheet.header_line)
     clock = Clock(options.crm.timezone, options.reporting_timezone, file)
     snapshot = snapshot_at(Path(file).name, FILE_NAME, lineage, clock)
-    build = _deal if deals else _contact
-    records: list[dict[str, object]] = []
-    rejected: list[RejectedRow] = []
-    seen: dict[str, int] = {}
     key = "deal_id" if deals else "contact_id"
-    for line, cells in sheet.rows:
-        row = Row(line, cells, where, sheet.header)
-        try:
-            record = build(row, clock, options)
-        except CellRejected as exc:
-            rejected.append(RejectedRow(line, exc.column, exc.check, exc.value, row.original))
-            continue
-        broken = broken_declared_rule(table, record)
-        if broken:
-            name, rule = broken
-            rejected.append(RejectedRow(line, row.column(name), rule, row.cell(name), row.original))
-            continue
-        if record[key] in seen:
-            rejected.append(
-                RejectedRow(
-                    line,
-                    row.column(key),
-                    f"one row per record id (also on line {seen[record[key]]})",
-                    str(record[key]),
-                    row.original,
-                )
-            )
-            continue
-        seen[str(record[key])] = line
-        record.update(snapshot_at=snapshot, _row_number=line)
-        records.append(record)
-    first, last = day_range(records)
-    return ParsedFile(
-        rows_read=len(sheet.rows),
-        rows_loaded=len(records),
-        tables={table_name: to_table(table, records)},
-        rejected=rejected,
-        first_date=first,
-        last_date=last,
-    )
+    build = _deal if deals else _contact
+    return collect(sheet, where, table, key, lambda row: build(row, clock, options), snapshot)
 
 
 def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:
