@@ -26,7 +26,12 @@ import pyarrow as pa
 from pipelines.ingest.columns import RawTable, first_broken_rule
 from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
 from pipelines.ingest.parsed import Lineage, ParsedFile
-from pipelines.ingest.text_files import decode, physical_line_numbers
+from pipelines.ingest.text_files import (
+    decode,
+    detect_decimal_separator,
+    parse_number,
+    physical_line_numbers,
+)
 
 # A CRM export of 100,000 records with 40 columns is about 40 MB of CSV; HubSpot splits larger
 # exports into a zip of several files.
@@ -51,6 +56,7 @@ class Sheet:
     header: list[str]
     rows: list[tuple[int, list[str]]]
     header_line: int = 1
+    delimiter: str = ","  # `;` after a re-save in a European Excel: decimal commas then
 
 
 def _check_size(path: Path, file: str) -> None:
@@ -103,8 +109,7 @@ def _xlsx_rows(path: Path, file: str, limit: int | None = None) -> list[list[str
         workbook.close()
 
 
-def _csv_rows(text: str) -> tuple[list[list[str]], list[int]]:
-    delimiter = _delimiter(text.split("\n", 1)[0])
+def _csv_rows(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     return rows, physical_line_numbers(text, delimiter)
 
@@ -130,11 +135,14 @@ def read_sheet(path: Path, file: str) -> Sheet:
     """The export's header (its first row) and its non-empty data rows; duplicate header names are
     refused, naming them (HubSpot's "all properties" exports can hold two columns of one label)."""
     _check_size(path, file)
+    delimiter = ","
     if path.suffix.lower() in XLSX_SUFFIXES:
         rows = _xlsx_rows(path, file)
         lines = list(range(1, len(rows) + 1))
     else:
-        rows, lines = _csv_rows(decode(path.read_bytes(), file))
+        text = decode(path.read_bytes(), file)
+        delimiter = _delimiter(text.split("\n", 1)[0])
+        rows, lines = _csv_rows(text, delimiter)
     if not rows:
         raise FileRefused(file, "the export has no header row")
     header = [c.strip().lstrip("\ufeff") for c in rows[0]]
@@ -152,7 +160,7 @@ def read_sheet(path: Path, file: str) -> Sheet:
         )
     numbered = zip(lines[1:], rows[1:], strict=True)
     body = [(line, row) for line, row in numbered if any(c.strip() for c in row)]
-    return Sheet(header, body)
+    return Sheet(header, body, delimiter=delimiter)
 
 
 def find_column(header: list[str], aliases: Iterable[str]) -> int | None:
@@ -167,11 +175,19 @@ def find_column(header: list[str], aliases: Iterable[str]) -> int | None:
 class Row:
     """One data row, its cells found by alias (`cell`); `original` is the row as text."""
 
-    def __init__(self, line: int, cells: list[str], positions: Mapping[str, int | None], header):
+    def __init__(
+        self,
+        line: int,
+        cells: list[str],
+        positions: Mapping[str, int | None],
+        header: list[str],
+        decimal: str = ".",
+    ):
         self.line = line
         self.cells = cells
         self.positions = positions
         self.header = header
+        self.decimal = decimal
 
     @property
     def original(self) -> str:
@@ -195,6 +211,14 @@ class Row:
 
     def text(self, field: str) -> str | None:
         return self.cell(field) or None
+
+    def amount(self, field: str) -> float | None:
+        """An amount in the file's number format (`4250.00`, `4,250.00`; `4250,00` in a file
+        re-saved with `;`); empty is unknown."""
+        try:
+            return parse_number(self.cell(field), self.decimal)
+        except ValueError as exc:
+            raise CellRejected(self.column(field), f"a number ({exc})", self.cell(field)) from exc
 
 
 def positions(header: list[str], aliases: Mapping[str, tuple[str, ...]]) -> dict[str, int | None]:
@@ -266,18 +290,6 @@ def parse_bool(raw: str, column: str) -> bool | None:
     raise CellRejected(column, "true/false or Yes/No", raw)
 
 
-def parse_amount(raw: str, column: str) -> float | None:
-    """An amount as CRMs export it: `4250.00`, `4250`, also `4,250.00`; empty is unknown."""
-    value = raw.replace("\u00a0", "").replace(" ", "")
-    if not value:
-        return None
-    if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", value):
-        value = value.replace(",", "")
-    if not re.fullmatch(r"-?\d+(\.\d+)?", value):
-        raise CellRejected(column, "a number like 4250.00", raw)
-    return float(value)
-
-
 def snapshot_from_name(name: str, pattern: re.Pattern[str], clock: Clock) -> dt.datetime | None:
     """Midnight (CRM time) of the date in an export's file name, in the reporting time zone."""
     match = pattern.search(name)
@@ -319,6 +331,16 @@ def day_range(records: list[dict[str, object]]) -> tuple[dt.date | None, dt.date
     return (min(days), max(days)) if days else (None, None)
 
 
+def decimal_separator(sheet: Sheet, where: Mapping[str, int | None], file: str) -> str:
+    """The file's decimal separator, decided from all its amount cells (never per cell)."""
+    columns = [p for p in where.values() if p is not None]
+    values = (cells[p] for _, cells in sheet.rows for p in columns if p < len(cells))
+    try:
+        return detect_decimal_separator(values, "," if sheet.delimiter == ";" else ".")
+    except ValueError as exc:
+        raise FileRefused(file, f"the amounts cannot be read: {exc}") from exc
+
+
 def collect(
     sheet: Sheet,
     where: Mapping[str, int | None],
@@ -326,6 +348,7 @@ def collect(
     key: str,
     build: Callable[[Row], dict[str, object]],
     snapshot: dt.datetime,
+    decimal: str = ".",
 ) -> ParsedFile:
     """The rows of one export as `table`: each row typed by `build` (which raises CellRejected
     for a cell it cannot read), checked against every declared rule of the table and for a
@@ -334,7 +357,7 @@ def collect(
     rejected: list[RejectedRow] = []
     seen: dict[str, int] = {}
     for line, cells in sheet.rows:
-        row = Row(line, cells, where, sheet.header)
+        row = Row(line, cells, where, sheet.header, decimal)
         try:
             record = build(row)
         except CellRejected as exc:

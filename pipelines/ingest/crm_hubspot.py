@@ -33,8 +33,8 @@ from pipelines.ingest.crm_files import (
     Row,
     Sheet,
     collect,
+    decimal_separator,
     find_column,
-    parse_amount,
     parse_bool,
     parse_crm_time,
     parse_id,
@@ -148,9 +148,9 @@ def _deal(row: Row, clock: Clock, options: IngestOptions) -> dict[str, object]:
         "stage": stage,
         "owner": row.text("owner"),
         "account_name": row.text("account_name"),
-        "amount": parse_amount(row.cell("amount"), row.column("amount")),
+        "amount": row.amount("amount"),
         "currency_code": (row.text("currency_code") or company).upper(),
-        "amount_company": parse_amount(row.cell("amount_company"), row.column("amount_company")),
+        "amount_company": row.amount("amount_company"),
         "company_currency_code": company,
         "created_at": created_at,
         "created_at_utc": created_at_utc,
@@ -210,7 +210,11 @@ def parse(sheet: Sheet, file: str, lineage: Lineage, options: IngestOptions) -> 
     snapshot = snapshot_at(Path(file).name, FILE_NAME, lineage, clock)
     key = "deal_id" if deals else "contact_id"
     build = _deal if deals else _contact
-    return collect(sheet, where, table, key, lambda row: build(row, clock, options), snapshot)
+    amounts = {name: where.get(name) for name in ("amount", "amount_company")}
+    decimal = decimal_separator(sheet, amounts, file)
+    return collect(
+        sheet, where, table, key, lambda row: build(row, clock, options), snapshot, decimal
+    )
 
 
 def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:

@@ -28,8 +28,8 @@ from pipelines.ingest.crm_files import (
     Row,
     Sheet,
     collect,
+    decimal_separator,
     find_column,
-    parse_amount,
     parse_crm_time,
     parse_id,
     positions,
@@ -128,7 +128,7 @@ def _deal(row: Row, clock: Clock, options: IngestOptions) -> dict[str, object]:
         "stage": row.text("stage"),
         "owner": row.text("owner"),
         "account_name": row.text("account_name"),
-        "amount": parse_amount(row.cell("amount"), row.column("amount")),
+        "amount": row.amount("amount"),
         "currency_code": (row.text("currency_code") or company).upper(),
         "amount_company": None,  # Pipedrive exports no company-currency amount
         "company_currency_code": company,
@@ -193,7 +193,11 @@ def parse(sheet: Sheet, file: str, lineage: Lineage, options: IngestOptions) -> 
     table = DEALS_TABLE if deals else CONTACTS_TABLE
     key = "deal_id" if deals else "contact_id"
     build = _deal if deals else _person
-    return collect(sheet, where, table, key, lambda row: build(row, clock, options), snapshot)
+    amounts = {name: where.get(name) for name in ("amount",)}
+    decimal = decimal_separator(sheet, amounts, file)
+    return collect(
+        sheet, where, table, key, lambda row: build(row, clock, options), snapshot, decimal
+    )
 
 
 def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:

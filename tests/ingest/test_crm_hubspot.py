@@ -296,6 +296,36 @@ def test_an_xlsx_deals_export_gives_the_same_rows_as_the_csv(tmp_path):
     assert crm_hubspot.recognises(path)
 
 
+def test_a_european_excel_re_save_with_semicolons_and_decimal_commas_reads_the_same(tmp_path):
+    rows = _csv_rows(DEALS)
+    money = [i for i, name in enumerate(rows[0]) if name.startswith("Amount")]
+    for record in rows[1:]:
+        for i in money:
+            record[i] = record[i].replace(".", ",")  # 12400.00 -> 12400,00
+    assert rows[3][money[0]] == "2150,50"
+    path = tmp_path / DEALS.name
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+    resaved = _read(path, TENDERS)
+    assert resaved.rejected == []
+    assert (
+        resaved.tables["crm_deals"].to_pylist()
+        == _read(DEALS, TENDERS).tables["crm_deals"].to_pylist()
+    )
+
+
+def test_amounts_with_both_decimal_separators_refuse_the_file(tmp_path):
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Record ID,Deal Name,Deal Stage,Amount,Create Date\n"
+        "1,A,Closed won,10.50,2026-09-01\n"
+        '2,B,Closed won,"10,50",2026-09-01\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(FileRefused, match=r"crm/deals\.csv: the amounts cannot be read: numbers"):
+        _read(path)
+
+
 def test_an_excel_mangled_id_is_quarantined_with_line_and_column(tmp_path):
     lines = DEALS.read_text(encoding="utf-8").splitlines(keepends=True)
     assert lines[3].startswith("18012345673,")
