@@ -48,5 +48,5 @@ SOURCE = Source(
     tables=TABLES,
     coverage=DEALS,
     read=read,
-    patterns=("*.csv", "*.tsv", "*.txt", "*.xlsx"),
+    patterns=("*.csv", "*.tsv", "*.txt", "*.xlsx", "*.zip"),
 )

@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -57,6 +58,17 @@ class Sheet:
     rows: list[tuple[int, list[str]]]
     header_line: int = 1
     delimiter: str = ","  # `;` after a re-save in a European Excel: decimal commas then
+    # A zip of several CSVs: (index in `rows` of the entry's first row, entry name) per entry;
+    # lines are then the entry's own and the quarantine names the entry with the column.
+    parts: tuple[tuple[int, str], ...] = ()
+
+    def entry(self, index: int) -> str | None:
+        """The zip entry the `index`-th row came from (None for a plain file)."""
+        found = None
+        for start, name in self.parts:
+            if start <= index:
+                found = name
+        return found
 
 
 def _check_size(path: Path, file: str) -> None:
@@ -131,18 +143,9 @@ def read_header(path: Path) -> list[str]:
     return [c.strip().lstrip("\ufeff") for c in rows[0]] if rows else []
 
 
-def read_sheet(path: Path, file: str) -> Sheet:
-    """The export's header (its first row) and its non-empty data rows; duplicate header names are
-    refused, naming them (HubSpot's "all properties" exports can hold two columns of one label)."""
-    _check_size(path, file)
-    delimiter = ","
-    if path.suffix.lower() in XLSX_SUFFIXES:
-        rows = _xlsx_rows(path, file)
-        lines = list(range(1, len(rows) + 1))
-    else:
-        text = decode(path.read_bytes(), file)
-        delimiter = _delimiter(text.split("\n", 1)[0])
-        rows, lines = _csv_rows(text, delimiter)
+def _sheet(rows: list[list[str]], lines: list[int], delimiter: str, file: str) -> Sheet:
+    """Header and non-empty data rows; duplicate header names are refused, naming them
+    (HubSpot's "all properties" exports can hold two columns of one label)."""
     if not rows:
         raise FileRefused(file, "the export has no header row")
     header = [c.strip().lstrip("\ufeff") for c in rows[0]]
@@ -161,6 +164,93 @@ def read_sheet(path: Path, file: str) -> Sheet:
     numbered = zip(lines[1:], rows[1:], strict=True)
     body = [(line, row) for line, row in numbered if any(c.strip() for c in row)]
     return Sheet(header, body, delimiter=delimiter)
+
+
+def _text_sheet(text: str, file: str) -> Sheet:
+    delimiter = _delimiter(text.split("\n", 1)[0])
+    rows, lines = _csv_rows(text, delimiter)
+    return _sheet(rows, lines, delimiter, file)
+
+
+def read_sheet(path: Path, file: str) -> Sheet:
+    """The export's header (its first row) and its non-empty data rows (CSV or XLSX)."""
+    _check_size(path, file)
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        rows = _xlsx_rows(path, file)
+        return _sheet(rows, list(range(1, len(rows) + 1)), ",", file)
+    return _text_sheet(decode(path.read_bytes(), file), file)
+
+
+def _zip_entries(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The CSV entries of a zip, in archive order (no folders, hidden files, `__MACOSX/`)."""
+    return [
+        info
+        for info in archive.infolist()
+        if not info.is_dir()
+        and info.filename.lower().endswith(".csv")
+        and not Path(info.filename).name.startswith(".")
+        and not info.filename.startswith("__MACOSX/")
+    ]
+
+
+def zip_header(path: Path) -> list[str]:
+    """The header of a zip's first CSV entry ([] when it has none or is no zip)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = _zip_entries(archive)
+            if not entries:
+                return []
+            with archive.open(entries[0]) as handle:
+                head = handle.read(65536)
+        text = decode(head, path.name)
+    except (zipfile.BadZipFile, FileRefused, OSError, EOFError):
+        return []
+    first = text.split("\n", 1)[0].rstrip("\r")
+    return [c.strip() for c in next(csv.reader([first], delimiter=_delimiter(first)), [])]
+
+
+def read_zip_sheet(path: Path, file: str) -> Sheet:
+    """A zip of several CSVs of one export (HubSpot splits large exports so) as one sheet: every
+    entry must have the same header; the entries' uncompressed size is capped like a file's."""
+    _check_size(path, file)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileRefused(file, f"not a readable zip archive ({exc})") from exc
+    with archive:
+        entries = _zip_entries(archive)
+        if not entries:
+            raise FileRefused(file, "the zip holds no CSV file")
+        size = sum(info.file_size for info in entries)
+        if size > MAX_BYTES:
+            raise FileRefused(
+                file,
+                f"the zip's CSV files hold {size / 2**20:,.0f} MB, more than the "
+                f"{MAX_BYTES // 2**20} MB limit of one CRM export; export fewer records per file",
+            )
+        first: Sheet | None = None
+        rows: list[tuple[int, list[str]]] = []
+        parts: list[tuple[int, str]] = []
+        for info in entries:
+            name = f"{file}: {info.filename}"
+            try:
+                data = archive.read(info)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise FileRefused(name, f"the entry cannot be unpacked ({exc})") from exc
+            sheet = _text_sheet(decode(data, name), name)
+            if first is None:
+                first = sheet
+            elif sheet.header != first.header:
+                raise FileRefused(
+                    name,
+                    f"its header differs from that of {entries[0].filename}: the zip must hold "
+                    "the parts of one export",
+                    line=1,
+                )
+            parts.append((len(rows), info.filename))
+            rows.extend(sheet.rows)
+    assert first is not None
+    return Sheet(first.header, rows, delimiter=first.delimiter, parts=tuple(parts))
 
 
 def find_column(header: list[str], aliases: Iterable[str]) -> int | None:
@@ -341,6 +431,11 @@ def decimal_separator(sheet: Sheet, where: Mapping[str, int | None], file: str) 
         raise FileRefused(file, f"the amounts cannot be read: {exc}") from exc
 
 
+def _in(entry: str | None, where: str) -> str:
+    """A column or line, with the zip entry it is in (when the export is a zip)."""
+    return f"{entry}: {where}" if entry else where
+
+
 def collect(
     sheet: Sheet,
     where: Mapping[str, int | None],
@@ -355,25 +450,31 @@ def collect(
     repeated `key`; what fails goes to the quarantine with its line, column and text."""
     records: list[dict[str, object]] = []
     rejected: list[RejectedRow] = []
-    seen: dict[str, int] = {}
-    for line, cells in sheet.rows:
+    seen: dict[str, str] = {}
+    for index, (line, cells) in enumerate(sheet.rows):
         row = Row(line, cells, where, sheet.header, decimal)
+        entry = sheet.entry(index)
         try:
             record = build(row)
         except CellRejected as exc:
-            rejected.append(RejectedRow(line, exc.column, exc.check, exc.value, row.original))
+            rejected.append(
+                RejectedRow(line, _in(entry, exc.column), exc.check, exc.value, row.original)
+            )
             continue
         broken = broken_declared_rule(table, record)
         if broken:
             name, rule = broken
-            rejected.append(RejectedRow(line, row.column(name), rule, row.cell(name), row.original))
+            column = _in(entry, row.column(name))
+            rejected.append(RejectedRow(line, column, rule, row.cell(name), row.original))
             continue
         value = str(record[key])
         if value in seen:
-            rule = f"one row per id (also on line {seen[value]})"
-            rejected.append(RejectedRow(line, row.column(key), rule, value, row.original))
+            rule = f"one row per id (also on {seen[value]})"
+            rejected.append(
+                RejectedRow(line, _in(entry, row.column(key)), rule, value, row.original)
+            )
             continue
-        seen[value] = line
+        seen[value] = _in(entry, f"line {line}")
         record.update(snapshot_at=snapshot, _row_number=line)
         records.append(record)
     first, last = day_range(records)

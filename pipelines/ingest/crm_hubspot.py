@@ -18,9 +18,9 @@ The snapshot time is the date in HubSpot's file name
 (`hubspot-crm-exports-all-deals-2026-11-20.csv`, `...-2026-11-20-1.csv` or `... (1).csv` on a
 same-day repeat; midnight in the portal's time zone), else the time the file was loaded.
 
-Files are read whole in Python (see `crm_files`). HubSpot's zip of several CSVs (very large
-exports) is not read: the landing folder names it as a file it does not read; unzip it into
-`crm/`.
+Very large exports arrive as a zip of several CSVs: they are read as one export (one snapshot),
+every entry with the same header; a quarantined row names its entry with the column, and its
+line is the entry's own. Files are read whole in Python (see `crm_files`).
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ from pipelines.ingest.crm_files import (
     positions,
     read_header,
     read_sheet,
+    read_zip_sheet,
     snapshot_at,
+    zip_header,
 )
 from pipelines.ingest.crm_tables import CONTACTS, CONTACTS_TABLE, DEALS, DEALS_TABLE
 from pipelines.ingest.errors import CellRejected, FileRefused
@@ -109,7 +111,8 @@ def _object(header: list[str]) -> str | None:
 
 
 def recognises(path: Path) -> bool:
-    return _object(read_header(path)) is not None
+    header = zip_header(path) if path.suffix.lower() == ".zip" else read_header(path)
+    return _object(header) is not None
 
 
 def _local(clock: Clock, row: Row, field: str) -> tuple[object, object]:
@@ -219,4 +222,7 @@ def parse(sheet: Sheet, file: str, lineage: Lineage, options: IngestOptions) -> 
 
 def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:
     """Read one HubSpot export whole (CRM exports are small; see `crm_files`)."""
-    return parse(read_sheet(path, lineage.source_file), lineage.source_file, lineage, options)
+    file = lineage.source_file
+    zipped = path.suffix.lower() == ".zip"
+    sheet = read_zip_sheet(path, file) if zipped else read_sheet(path, file)
+    return parse(sheet, file, lineage, options)
