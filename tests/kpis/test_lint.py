@@ -259,7 +259,7 @@ models:
     assert set(by_rule) == {"fact.unknown_source", "measurable.source"}
     fact_error = by_rule["fact.unknown_source"]
     assert fact_error.file == "dbt_project/models/marts/_orders__models.yml"
-    known = "fx_rates, ga4, google_ads, meta_ads, microsoft_ads, search_console, shopify, "
+    known = "crm, fx_rates, ga4, google_ads, meta_ads, microsoft_ads, search_console, shopify, "
     known += "surveymonkey, zendesk"
     assert f"'shopfy', which is not a declared source; known: {known}." in fact_error.message
     kpi_error = by_rule["measurable.source"]
