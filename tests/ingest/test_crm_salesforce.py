@@ -7,9 +7,11 @@ after it; America/New_York is UTC-4 in summer).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import hmac
+import io
 import shutil
 from pathlib import Path
 
@@ -629,3 +631,78 @@ def test_the_loaded_tables_pass_the_blocking_raw_checks(tmp_path):
     assert (report.files_loaded, report.rows_rejected) == (8, 7)
     assert validate_raw_table(raw, "crm_deals").passed
     assert validate_raw_table(raw, "crm_contacts").passed
+
+
+# (table, column, rule) -> (fixture, export column, value, the rule the quarantine names)
+BREAKS = {
+    ("crm_deals", "deal_id", "present"): (
+        "opportunities_multicurrency_converted.csv",
+        "Opportunity ID",
+        "",
+        "deal id is present",
+    ),
+    ("crm_deals", "amount", ">= 0"): (
+        "opportunities_multicurrency_converted.csv",
+        "Amount",
+        "-1.00",
+        "Amount >= 0",
+    ),
+    ("crm_deals", "amount_company", ">= 0"): (
+        "opportunities_multicurrency_converted.csv",
+        "Amount (converted)",
+        "-1.00",
+        "Amount (converted) >= 0",
+    ),
+    ("crm_deals", "created_at", "present"): (
+        "opportunities_multicurrency_converted.csv",
+        "Created Date",
+        "",
+        "create date is present",
+    ),
+    ("crm_deals", "is_closed", "present"): (
+        "opportunities_multicurrency_converted.csv",
+        "Closed",
+        "",
+        "closed flag is present",
+    ),
+    ("crm_deals", "is_won", "present"): (
+        "opportunities_multicurrency_converted.csv",
+        "Won",
+        "",
+        "won flag is present",
+    ),
+    ("crm_contacts", "contact_id", "present"): (
+        "leads_report.csv",
+        "Lead ID",
+        "",
+        "contact id is present",
+    ),
+    ("crm_contacts", "created_at", "present"): (
+        "leads_report.csv",
+        "Create Date",
+        "",
+        "create date is present",
+    ),
+}
+
+
+def test_every_declared_rule_of_the_crm_tables_has_a_salesforce_case():
+    from pipelines.ingest.columns import checked_rules
+    from pipelines.ingest.crm_tables import TABLES
+
+    assert set(BREAKS) == set(checked_rules(TABLES))
+
+
+@pytest.mark.parametrize("rule", sorted(BREAKS), ids=lambda r: "-".join(r))
+def test_a_row_breaking_a_declared_rule_is_quarantined_with_line_column_and_rule(rule):
+    fixture, column, value, check = BREAKS[rule]
+    with (FIXTURES / fixture).open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows[2][rows[0].index(column)] = value  # the second data record, on line 3
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+    parsed = _parse(fixture, data=out.getvalue().encode())
+    assert [(r.line, r.column, r.check) for r in parsed.rejected] == [(3, column, check)]
+    assert (
+        parsed.rows_loaded == len(rows) - 9
+    )  # not the header, 7 footer lines and the one rejected
