@@ -255,8 +255,8 @@ def _header_fields(
             raise FileRefused(
                 file,
                 f"columns '{names[positions[found]]}' (column {positions[found] + 1}) and "
-                f"'{names[index]}' (column {index + 1}) both hold the {found.replace('_', ' ')}; "
-                "remove one from the report",
+                f"'{names[index]}' (column {index + 1}) are the same field "
+                f"({' / '.join(aliases[found])}); remove one from the report",
                 line=line,
             )
         positions[found] = index

@@ -706,3 +706,22 @@ def test_a_row_breaking_a_declared_rule_is_quarantined_with_line_column_and_rule
     assert (
         parsed.rows_loaded == len(rows) - 9
     )  # not the header, 7 footer lines and the one rejected
+
+
+def test_a_new_column_is_ignored_with_a_warning_and_a_missing_required_one_refuses_the_file():
+    text = (FIXTURES / "salesforce_opportunities_report.csv").read_text(encoding="utf-8")
+    renamed = text.replace('"Lead Source"', '"Campaign Source"', 1)
+    parsed = _parse("x.csv", data=renamed.encode())
+    assert parsed.warnings == [
+        "column 'Campaign Source' is not part of the Salesforce report layout and was ignored"
+    ]
+    assert parsed.tables["crm_deals"].column("lead_source").to_pylist() == [None, None]
+    with pytest.raises(FileRefused) as refused:
+        _parse("x.csv", data=text.replace('"Won"', '"Won?"', 1).encode())
+    assert str(refused.value).startswith(
+        "x.csv, line 1: required column(s) missing: Won (a Salesforce opportunities report "
+        "needs Opportunity ID, Created Date, Won, Closed)"
+    )
+    twice = text.replace('"Created Date"', '"Create Date","Created Date"', 1)
+    with pytest.raises(FileRefused, match=r"'Create Date' \(column 7\) and 'Created Date'"):
+        _parse("x.csv", data=twice.encode())
