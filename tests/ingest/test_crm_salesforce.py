@@ -18,6 +18,8 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.ingest import crm, crm_salesforce
 from pipelines.ingest.errors import FileRefused
@@ -725,3 +727,60 @@ def test_a_new_column_is_ignored_with_a_warning_and_a_missing_required_one_refus
     twice = text.replace('"Created Date"', '"Create Date","Created Date"', 1)
     with pytest.raises(FileRefused, match=r"'Create Date' \(column 7\) and 'Created Date'"):
         _parse("x.csv", data=twice.encode())
+
+
+SF_CELLS = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "1",
+            "true",
+            "-1",
+            "1,234.56",
+            "1.234,56",
+            "12/31/2025",
+            "31/12/2025",
+            "31.12.2025 14:05",
+            "9/14/2026 9:14 AM",
+            "1.80E+10",
+            "0065g00000AbCdE",
+            "USD",
+            "Grand Totals (1 records)",
+            '"',
+            "\r\n",
+        ]
+    ),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    header=st.permutations(
+        [
+            "Opportunity ID",
+            "Amount Currency",
+            "Amount",
+            "Close Date",
+            "Created Date",
+            "Won",
+            "Closed",
+        ]
+    ),
+    rows=st.lists(st.lists(SF_CELLS, min_size=0, max_size=8), max_size=6),
+    footer=st.lists(SF_CELLS, max_size=4),
+)
+def test_generated_reports_are_read_or_refused_and_every_row_is_loaded_or_rejected(
+    header, rows, footer
+):
+    lines = [header, *rows, [""], [""], *[[cell] for cell in footer]]
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(lines)
+    try:
+        parsed = _parse("generated.csv", _with_date_order("month_first"), out.getvalue().encode())
+    except FileRefused as refused:
+        assert str(refused).startswith("generated.csv")
+        return
+    assert parsed.rows_read == parsed.rows_loaded + len(parsed.rejected)
+    assert parsed.tables["crm_deals"].num_rows == parsed.rows_loaded
