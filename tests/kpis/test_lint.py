@@ -219,14 +219,15 @@ def test_shipped_portfolio_is_lint_clean(capsys):
 
 
 def test_shipped_deadlines_warn_once_they_have_passed(capsys):
-    # Past every shipped deadline, each KPI gets exactly one finding: its passed deadline.
+    # Past every shipped deadline, each key KPI gets exactly one finding: its passed deadline
+    # (supporting metrics have none).
     portfolio = load_portfolio(Path("kpi_definitions"))
-    as_of = max(k.deadline for k in portfolio.kpis) + dt.timedelta(days=1)
+    as_of = max(k.deadline for k in portfolio.kpis if k.deadline) + dt.timedelta(days=1)
     assert main(["lint", "--strict", "--format", "json", "--as-of", as_of.isoformat()]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert payload["errors"] == 0
     assert sorted((f["rule"], Path(f["file"]).stem) for f in payload["findings"]) == sorted(
-        ("time_bound.deadline", k.id) for k in portfolio.kpis
+        ("time_bound.deadline", k.id) for k in portfolio.kpis if not k.is_metric
     )
 
 
@@ -259,7 +260,7 @@ models:
     assert set(by_rule) == {"fact.unknown_source", "measurable.source"}
     fact_error = by_rule["fact.unknown_source"]
     assert fact_error.file == "dbt_project/models/marts/_orders__models.yml"
-    known = "fx_rates, ga4, google_ads, meta_ads, microsoft_ads, search_console, shopify, "
+    known = "crm, fx_rates, ga4, google_ads, meta_ads, microsoft_ads, search_console, shopify, "
     known += "surveymonkey, zendesk"
     assert f"'shopfy', which is not a declared source; known: {known}." in fact_error.message
     kpi_error = by_rule["measurable.source"]
