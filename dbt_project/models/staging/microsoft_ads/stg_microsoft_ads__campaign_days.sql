@@ -10,8 +10,8 @@ renamed as (
 
     select
         -- ids
-        coalesce(cast(campaign_id as varchar), campaign_name) as campaign_key,
-        cast(campaign_id as varchar) as campaign_id,
+        coalesce(cast(campaign_id as {{ dbt.type_string() }}), campaign_name) as campaign_key,
+        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
 
         -- strings
         campaign_name,
