@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
-from pipelines.ingest import crm_hubspot, crm_salesforce
+from pipelines.ingest import crm_hubspot, crm_pipedrive, crm_salesforce
 from pipelines.ingest.crm_tables import DEALS, TABLES
 from pipelines.ingest.errors import FileRefused
 from pipelines.ingest.options import IngestOptions
@@ -19,7 +19,7 @@ from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.source import Source
 
 # The CRM reader modules, tried in order.
-READERS: tuple[ModuleType, ...] = (crm_salesforce, crm_hubspot)
+READERS: tuple[ModuleType, ...] = (crm_salesforce, crm_hubspot, crm_pipedrive)
 
 EXPECTED = (
     "a HubSpot deals or contacts export (Record ID / Deal ID / Contact ID, Deal Name or Email, "
@@ -48,5 +48,5 @@ SOURCE = Source(
     tables=TABLES,
     coverage=DEALS,
     read=read,
-    patterns=("*.csv", "*.tsv", "*.txt", "*.xlsx"),
+    patterns=("*.csv", "*.tsv", "*.txt", "*.xlsx", "*.zip"),
 )

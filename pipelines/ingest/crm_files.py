@@ -15,8 +15,9 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,9 +25,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pyarrow as pa
 
 from pipelines.ingest.columns import RawTable, first_broken_rule
-from pipelines.ingest.errors import CellRejected, FileRefused
-from pipelines.ingest.parsed import Lineage
-from pipelines.ingest.text_files import decode, physical_line_numbers
+from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
+from pipelines.ingest.parsed import Lineage, ParsedFile
+from pipelines.ingest.text_files import (
+    decode,
+    detect_decimal_separator,
+    parse_number,
+    physical_line_numbers,
+)
 
 # A CRM export of 100,000 records with 40 columns is about 40 MB of CSV; HubSpot splits larger
 # exports into a zip of several files.
@@ -51,6 +57,18 @@ class Sheet:
     header: list[str]
     rows: list[tuple[int, list[str]]]
     header_line: int = 1
+    delimiter: str = ","  # `;` after a re-save in a European Excel: decimal commas then
+    # A zip of several CSVs: (index in `rows` of the entry's first row, entry name) per entry;
+    # lines are then the entry's own and the quarantine names the entry with the column.
+    parts: tuple[tuple[int, str], ...] = ()
+
+    def entry(self, index: int) -> str | None:
+        """The zip entry the `index`-th row came from (None for a plain file)."""
+        found = None
+        for start, name in self.parts:
+            if start <= index:
+                found = name
+        return found
 
 
 def _check_size(path: Path, file: str) -> None:
@@ -103,8 +121,7 @@ def _xlsx_rows(path: Path, file: str, limit: int | None = None) -> list[list[str
         workbook.close()
 
 
-def _csv_rows(text: str) -> tuple[list[list[str]], list[int]]:
-    delimiter = _delimiter(text.split("\n", 1)[0])
+def _csv_rows(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     return rows, physical_line_numbers(text, delimiter)
 
@@ -126,15 +143,9 @@ def read_header(path: Path) -> list[str]:
     return [c.strip().lstrip("\ufeff") for c in rows[0]] if rows else []
 
 
-def read_sheet(path: Path, file: str) -> Sheet:
-    """The export's header (its first row) and its non-empty data rows; duplicate header names are
-    refused, naming them (HubSpot's "all properties" exports can hold two columns of one label)."""
-    _check_size(path, file)
-    if path.suffix.lower() in XLSX_SUFFIXES:
-        rows = _xlsx_rows(path, file)
-        lines = list(range(1, len(rows) + 1))
-    else:
-        rows, lines = _csv_rows(decode(path.read_bytes(), file))
+def _sheet(rows: list[list[str]], lines: list[int], delimiter: str, file: str) -> Sheet:
+    """Header and non-empty data rows; duplicate header names are refused, naming them
+    (HubSpot's "all properties" exports can hold two columns of one label)."""
     if not rows:
         raise FileRefused(file, "the export has no header row")
     header = [c.strip().lstrip("\ufeff") for c in rows[0]]
@@ -152,7 +163,94 @@ def read_sheet(path: Path, file: str) -> Sheet:
         )
     numbered = zip(lines[1:], rows[1:], strict=True)
     body = [(line, row) for line, row in numbered if any(c.strip() for c in row)]
-    return Sheet(header, body)
+    return Sheet(header, body, delimiter=delimiter)
+
+
+def _text_sheet(text: str, file: str) -> Sheet:
+    delimiter = _delimiter(text.split("\n", 1)[0])
+    rows, lines = _csv_rows(text, delimiter)
+    return _sheet(rows, lines, delimiter, file)
+
+
+def read_sheet(path: Path, file: str) -> Sheet:
+    """The export's header (its first row) and its non-empty data rows (CSV or XLSX)."""
+    _check_size(path, file)
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        rows = _xlsx_rows(path, file)
+        return _sheet(rows, list(range(1, len(rows) + 1)), ",", file)
+    return _text_sheet(decode(path.read_bytes(), file), file)
+
+
+def _zip_entries(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The CSV entries of a zip, in archive order (no folders, hidden files, `__MACOSX/`)."""
+    return [
+        info
+        for info in archive.infolist()
+        if not info.is_dir()
+        and info.filename.lower().endswith(".csv")
+        and not Path(info.filename).name.startswith(".")
+        and not info.filename.startswith("__MACOSX/")
+    ]
+
+
+def zip_header(path: Path) -> list[str]:
+    """The header of a zip's first CSV entry ([] when it has none or is no zip)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = _zip_entries(archive)
+            if not entries:
+                return []
+            with archive.open(entries[0]) as handle:
+                head = handle.read(65536)
+        text = decode(head, path.name)
+    except (zipfile.BadZipFile, FileRefused, OSError, EOFError):
+        return []
+    first = text.split("\n", 1)[0].rstrip("\r")
+    return [c.strip() for c in next(csv.reader([first], delimiter=_delimiter(first)), [])]
+
+
+def read_zip_sheet(path: Path, file: str) -> Sheet:
+    """A zip of several CSVs of one export (HubSpot splits large exports so) as one sheet: every
+    entry must have the same header; the entries' uncompressed size is capped like a file's."""
+    _check_size(path, file)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileRefused(file, f"not a readable zip archive ({exc})") from exc
+    with archive:
+        entries = _zip_entries(archive)
+        if not entries:
+            raise FileRefused(file, "the zip holds no CSV file")
+        size = sum(info.file_size for info in entries)
+        if size > MAX_BYTES:
+            raise FileRefused(
+                file,
+                f"the zip's CSV files hold {size / 2**20:,.0f} MB, more than the "
+                f"{MAX_BYTES // 2**20} MB limit of one CRM export; export fewer records per file",
+            )
+        first: Sheet | None = None
+        rows: list[tuple[int, list[str]]] = []
+        parts: list[tuple[int, str]] = []
+        for info in entries:
+            name = f"{file}: {info.filename}"
+            try:
+                data = archive.read(info)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise FileRefused(name, f"the entry cannot be unpacked ({exc})") from exc
+            sheet = _text_sheet(decode(data, name), name)
+            if first is None:
+                first = sheet
+            elif sheet.header != first.header:
+                raise FileRefused(
+                    name,
+                    f"its header differs from that of {entries[0].filename}: the zip must hold "
+                    "the parts of one export",
+                    line=1,
+                )
+            parts.append((len(rows), info.filename))
+            rows.extend(sheet.rows)
+    assert first is not None
+    return Sheet(first.header, rows, delimiter=first.delimiter, parts=tuple(parts))
 
 
 def find_column(header: list[str], aliases: Iterable[str]) -> int | None:
@@ -167,11 +265,19 @@ def find_column(header: list[str], aliases: Iterable[str]) -> int | None:
 class Row:
     """One data row, its cells found by alias (`cell`); `original` is the row as text."""
 
-    def __init__(self, line: int, cells: list[str], positions: Mapping[str, int | None], header):
+    def __init__(
+        self,
+        line: int,
+        cells: list[str],
+        positions: Mapping[str, int | None],
+        header: list[str],
+        decimal: str = ".",
+    ):
         self.line = line
         self.cells = cells
         self.positions = positions
         self.header = header
+        self.decimal = decimal
 
     @property
     def original(self) -> str:
@@ -195,6 +301,14 @@ class Row:
 
     def text(self, field: str) -> str | None:
         return self.cell(field) or None
+
+    def amount(self, field: str) -> float | None:
+        """An amount in the file's number format (`4250.00`, `4,250.00`; `4250,00` in a file
+        re-saved with `;`); empty is unknown."""
+        try:
+            return parse_number(self.cell(field), self.decimal)
+        except ValueError as exc:
+            raise CellRejected(self.column(field), f"a number ({exc})", self.cell(field)) from exc
 
 
 def positions(header: list[str], aliases: Mapping[str, tuple[str, ...]]) -> dict[str, int | None]:
@@ -266,18 +380,6 @@ def parse_bool(raw: str, column: str) -> bool | None:
     raise CellRejected(column, "true/false or Yes/No", raw)
 
 
-def parse_amount(raw: str, column: str) -> float | None:
-    """An amount as CRMs export it: `4250.00`, `4250`, also `4,250.00`; empty is unknown."""
-    value = raw.replace("\u00a0", "").replace(" ", "")
-    if not value:
-        return None
-    if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", value):
-        value = value.replace(",", "")
-    if not re.fullmatch(r"-?\d+(\.\d+)?", value):
-        raise CellRejected(column, "a number like 4250.00", raw)
-    return float(value)
-
-
 def snapshot_from_name(name: str, pattern: re.Pattern[str], clock: Clock) -> dt.datetime | None:
     """Midnight (CRM time) of the date in an export's file name, in the reporting time zone."""
     match = pattern.search(name)
@@ -317,3 +419,70 @@ def to_table(table: RawTable, records: list[dict[str, object]]) -> pa.Table:
 def day_range(records: list[dict[str, object]]) -> tuple[dt.date | None, dt.date | None]:
     days = [r["created_at"].date() for r in records if r.get("created_at")]
     return (min(days), max(days)) if days else (None, None)
+
+
+def decimal_separator(sheet: Sheet, where: Mapping[str, int | None], file: str) -> str:
+    """The file's decimal separator, decided from all its amount cells (never per cell)."""
+    columns = [p for p in where.values() if p is not None]
+    values = (cells[p] for _, cells in sheet.rows for p in columns if p < len(cells))
+    try:
+        return detect_decimal_separator(values, "," if sheet.delimiter == ";" else ".")
+    except ValueError as exc:
+        raise FileRefused(file, f"the amounts cannot be read: {exc}") from exc
+
+
+def _in(entry: str | None, where: str) -> str:
+    """A column or line, with the zip entry it is in (when the export is a zip)."""
+    return f"{entry}: {where}" if entry else where
+
+
+def collect(
+    sheet: Sheet,
+    where: Mapping[str, int | None],
+    table: RawTable,
+    key: str,
+    build: Callable[[Row], dict[str, object]],
+    snapshot: dt.datetime,
+    decimal: str = ".",
+) -> ParsedFile:
+    """The rows of one export as `table`: each row typed by `build` (which raises CellRejected
+    for a cell it cannot read), checked against every declared rule of the table and for a
+    repeated `key`; what fails goes to the quarantine with its line, column and text."""
+    records: list[dict[str, object]] = []
+    rejected: list[RejectedRow] = []
+    seen: dict[str, str] = {}
+    for index, (line, cells) in enumerate(sheet.rows):
+        row = Row(line, cells, where, sheet.header, decimal)
+        entry = sheet.entry(index)
+        try:
+            record = build(row)
+        except CellRejected as exc:
+            rejected.append(
+                RejectedRow(line, _in(entry, exc.column), exc.check, exc.value, row.original)
+            )
+            continue
+        broken = broken_declared_rule(table, record)
+        if broken:
+            name, rule = broken
+            column = _in(entry, row.column(name))
+            rejected.append(RejectedRow(line, column, rule, row.cell(name), row.original))
+            continue
+        value = str(record[key])
+        if value in seen:
+            rule = f"one row per id (also on {seen[value]})"
+            rejected.append(
+                RejectedRow(line, _in(entry, row.column(key)), rule, value, row.original)
+            )
+            continue
+        seen[value] = _in(entry, f"line {line}")
+        record.update(snapshot_at=snapshot, _row_number=line)
+        records.append(record)
+    first, last = day_range(records)
+    return ParsedFile(
+        rows_read=len(sheet.rows),
+        rows_loaded=len(records),
+        tables={table.name: to_table(table, records)},
+        rejected=rejected,
+        first_date=first,
+        last_date=last,
+    )

@@ -18,9 +18,9 @@ The snapshot time is the date in HubSpot's file name
 (`hubspot-crm-exports-all-deals-2026-11-20.csv`, `...-2026-11-20-1.csv` or `... (1).csv` on a
 same-day repeat; midnight in the portal's time zone), else the time the file was loaded.
 
-Files are read whole in Python (see `crm_files`). HubSpot's zip of several CSVs (very large
-exports) is not read: the landing folder names it as a file it does not read; unzip it into
-`crm/`.
+Very large exports arrive as a zip of several CSVs: they are read as one export (one snapshot),
+every entry with the same header; a quarantined row names its entry with the column, and its
+line is the entry's own. Files are read whole in Python (see `crm_files`).
 """
 
 from __future__ import annotations
@@ -32,21 +32,21 @@ from pipelines.ingest.crm_files import (
     Clock,
     Row,
     Sheet,
-    broken_declared_rule,
-    day_range,
+    collect,
+    decimal_separator,
     find_column,
-    parse_amount,
     parse_bool,
     parse_crm_time,
     parse_id,
     positions,
     read_header,
     read_sheet,
+    read_zip_sheet,
     snapshot_at,
-    to_table,
+    zip_header,
 )
 from pipelines.ingest.crm_tables import CONTACTS, CONTACTS_TABLE, DEALS, DEALS_TABLE
-from pipelines.ingest.errors import CellRejected, FileRefused, RejectedRow
+from pipelines.ingest.errors import CellRejected, FileRefused
 from pipelines.ingest.options import IngestOptions
 from pipelines.ingest.parsed import Lineage, ParsedFile
 
@@ -111,7 +111,8 @@ def _object(header: list[str]) -> str | None:
 
 
 def recognises(path: Path) -> bool:
-    return _object(read_header(path)) is not None
+    header = zip_header(path) if path.suffix.lower() == ".zip" else read_header(path)
+    return _object(header) is not None
 
 
 def _local(clock: Clock, row: Row, field: str) -> tuple[object, object]:
@@ -150,9 +151,9 @@ def _deal(row: Row, clock: Clock, options: IngestOptions) -> dict[str, object]:
         "stage": stage,
         "owner": row.text("owner"),
         "account_name": row.text("account_name"),
-        "amount": parse_amount(row.cell("amount"), row.column("amount")),
+        "amount": row.amount("amount"),
         "currency_code": (row.text("currency_code") or company).upper(),
-        "amount_company": parse_amount(row.cell("amount_company"), row.column("amount_company")),
+        "amount_company": row.amount("amount_company"),
         "company_currency_code": company,
         "created_at": created_at,
         "created_at_utc": created_at_utc,
@@ -210,48 +211,18 @@ def parse(sheet: Sheet, file: str, lineage: Lineage, options: IngestOptions) -> 
         raise FileRefused(file, "required column missing: Create Date", line=sheet.header_line)
     clock = Clock(options.crm.timezone, options.reporting_timezone, file)
     snapshot = snapshot_at(Path(file).name, FILE_NAME, lineage, clock)
-    build = _deal if deals else _contact
-    records: list[dict[str, object]] = []
-    rejected: list[RejectedRow] = []
-    seen: dict[str, int] = {}
     key = "deal_id" if deals else "contact_id"
-    for line, cells in sheet.rows:
-        row = Row(line, cells, where, sheet.header)
-        try:
-            record = build(row, clock, options)
-        except CellRejected as exc:
-            rejected.append(RejectedRow(line, exc.column, exc.check, exc.value, row.original))
-            continue
-        broken = broken_declared_rule(table, record)
-        if broken:
-            name, rule = broken
-            rejected.append(RejectedRow(line, row.column(name), rule, row.cell(name), row.original))
-            continue
-        if record[key] in seen:
-            rejected.append(
-                RejectedRow(
-                    line,
-                    row.column(key),
-                    f"one row per record id (also on line {seen[record[key]]})",
-                    str(record[key]),
-                    row.original,
-                )
-            )
-            continue
-        seen[str(record[key])] = line
-        record.update(snapshot_at=snapshot, _row_number=line)
-        records.append(record)
-    first, last = day_range(records)
-    return ParsedFile(
-        rows_read=len(sheet.rows),
-        rows_loaded=len(records),
-        tables={table_name: to_table(table, records)},
-        rejected=rejected,
-        first_date=first,
-        last_date=last,
+    build = _deal if deals else _contact
+    amounts = {name: where.get(name) for name in ("amount", "amount_company")}
+    decimal = decimal_separator(sheet, amounts, file)
+    return collect(
+        sheet, where, table, key, lambda row: build(row, clock, options), snapshot, decimal
     )
 
 
 def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:
     """Read one HubSpot export whole (CRM exports are small; see `crm_files`)."""
-    return parse(read_sheet(path, lineage.source_file), lineage.source_file, lineage, options)
+    file = lineage.source_file
+    zipped = path.suffix.lower() == ".zip"
+    sheet = read_zip_sheet(path, file) if zipped else read_sheet(path, file)
+    return parse(sheet, file, lineage, options)

@@ -226,8 +226,10 @@ def test_volume_settings_per_source_and_clear_errors(tmp_path):
     # The landing folder of a source named otherwise names the same source.
     config.write_text("volume:\n  sources:\n    orders: {min_drop_share: 0.3}\n")
     assert load_options(config).volume.for_source("shopify") == VolumeSettings(min_drop_share=0.3)
-    config.write_text("volume:\n  sources:\n    crm: {sensitivity: 2}\n")
-    with pytest.raises(IngestConfigError, match=r"ingestion.yml: volume: .*sources.crm.*known"):
+    config.write_text("volume:\n  sources:\n    linkedin_ads: {sensitivity: 2}\n")
+    with pytest.raises(
+        IngestConfigError, match=r"ingestion.yml: volume: .*sources.linkedin_ads.*known"
+    ):
         load_options(config)
     config.write_text("volume:\n  defaults: {sensitivity: -1}\n")
     with pytest.raises(IngestConfigError, match=r"volume.defaults.sensitivity: .*greater than 0"):

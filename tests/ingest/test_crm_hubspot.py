@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import hmac
 import shutil
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -296,6 +297,36 @@ def test_an_xlsx_deals_export_gives_the_same_rows_as_the_csv(tmp_path):
     assert crm_hubspot.recognises(path)
 
 
+def test_a_european_excel_re_save_with_semicolons_and_decimal_commas_reads_the_same(tmp_path):
+    rows = _csv_rows(DEALS)
+    money = [i for i, name in enumerate(rows[0]) if name.startswith("Amount")]
+    for record in rows[1:]:
+        for i in money:
+            record[i] = record[i].replace(".", ",")  # 12400.00 -> 12400,00
+    assert rows[3][money[0]] == "2150,50"
+    path = tmp_path / DEALS.name
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+    resaved = _read(path, TENDERS)
+    assert resaved.rejected == []
+    assert (
+        resaved.tables["crm_deals"].to_pylist()
+        == _read(DEALS, TENDERS).tables["crm_deals"].to_pylist()
+    )
+
+
+def test_amounts_with_both_decimal_separators_refuse_the_file(tmp_path):
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Record ID,Deal Name,Deal Stage,Amount,Create Date\n"
+        "1,A,Closed won,10.50,2026-09-01\n"
+        '2,B,Closed won,"10,50",2026-09-01\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(FileRefused, match=r"crm/deals\.csv: the amounts cannot be read: numbers"):
+        _read(path)
+
+
 def test_an_excel_mangled_id_is_quarantined_with_line_and_column(tmp_path):
     lines = DEALS.read_text(encoding="utf-8").splitlines(keepends=True)
     assert lines[3].startswith("18012345673,")
@@ -395,13 +426,55 @@ def test_a_crm_landing_folder_loads_into_the_raw_layer_with_hashed_personal_data
     assert (again.files_loaded, again.files_skipped) == (0, 4)  # each file is loaded once
 
 
-def test_a_hubspot_zip_is_named_as_not_read(tmp_path):
+def _zip(path: Path, entries: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in entries.items():
+            archive.writestr(name, text)
+    return path
+
+
+def test_a_zip_of_several_csvs_is_read_as_one_export(tmp_path):
+    lines = DEALS.read_text(encoding="utf-8").splitlines(keepends=True)
+    header, body = lines[0], lines[1:]
+    assert body[3].startswith("18012345674,")
+    second = [body[3].replace("18012345674,", "1.80E+10,", 1), body[4]]
     landing = tmp_path / "landing"
     (landing / "crm").mkdir(parents=True)
-    (landing / "crm" / "hubspot-crm-exports-all-deals-2026-11-20.zip").write_bytes(b"PK\x03\x04")
-    report = ingest_source(SOURCES["crm"], landing, RawStore(tmp_path / "raw"), "l", OPTIONS)
-    assert report.files_loaded == 0
-    assert len(report.not_read) == 1
-    assert report.not_read[0].startswith(
-        "crm/hubspot-crm-exports-all-deals-2026-11-20.zip: not read"
+    _zip(
+        landing / "crm" / "hubspot-crm-exports-all-deals-2026-11-20.zip",
+        {
+            "part-1.csv": header + "".join(body[:3]),
+            "part-2.csv": header + "".join(second),
+            "__MACOSX/._part-1.csv": "not an export",
+        },
     )
+    raw = tmp_path / "raw"
+    keep = TENDERS.model_copy(update={"reject_threshold": 1.0})  # 1 of 5 rows is quarantined
+    report = ingest_source(SOURCES["crm"], landing, RawStore(raw), "load-1", keep)
+    assert not report.problems, report.problems
+    assert (report.files_loaded, report.rows_read, report.rows_loaded) == (1, 5, 4)
+    # The entry's own line (its first data row), the entry named with the column.
+    assert _query(
+        raw, "rejected_rows", "select line_number, column_name, check_name, value from t"
+    ) == [(2, "part-2.csv: Record ID", MANGLED_ID, "1.80E+10")]
+    assert _query(
+        raw, "crm_deals", "select deal_id, _row_number, snapshot_at from t order by deal_id"
+    ) == [
+        ("18012345671", 2, SNAPSHOT),
+        ("18012345672", 3, SNAPSHOT),
+        ("18012345673", 4, SNAPSHOT),
+        ("18012345675", 3, SNAPSHOT),  # line 3 of part-2.csv
+    ]
+
+
+def test_a_zip_whose_entries_are_not_parts_of_one_export_is_refused(tmp_path):
+    deals = DEALS.read_text(encoding="utf-8")
+    contacts = CONTACTS.read_text(encoding="utf-8")
+    mixed = _zip(tmp_path / "mixed.zip", {"deals.csv": deals, "contacts.csv": contacts})
+    assert crm_hubspot.recognises(mixed)
+    with pytest.raises(FileRefused, match=r"mixed\.zip: contacts\.csv, line 1: its header differs"):
+        _read(mixed)
+    empty = _zip(tmp_path / "empty.zip", {"readme.txt": "nothing"})
+    assert not crm_hubspot.recognises(empty)
+    with pytest.raises(FileRefused, match="the zip holds no CSV file"):
+        _read(empty)
