@@ -89,7 +89,15 @@ def test_sqlalchemy_lists_and_queries_the_bi_views_read_only(fixture_run):
     finally:
         engine.dispose()
     assert [list(r) for r in rows] == _team_values(fixture_run.warehouse_path)
-    assert [r[0] for r in rows] == ["sea_conversions", "sea_cpa", "sea_roas"]
+    assert [r[0] for r in rows] == [
+        "crm_lead_to_customer_rate",
+        "crm_new_leads",
+        "paid_blended_roas",
+        "paid_cost_per_lead",
+        "sea_conversions",
+        "sea_cpa",
+        "sea_roas",
+    ]
 
 
 @pytest.mark.parametrize("sqlalchemy_version", ["1.4.54", "2.0.44"])

@@ -30,7 +30,8 @@ from tests.conftest import FIXTURE_AS_OF, FIXTURES, environment, warehouse_env
 
 pytestmark = pytest.mark.slow
 
-SEA = {"sea_conversions", "sea_cpa", "sea_roas"}
+# the KPIs that read the Google Ads table: the SEA KPIs and the paid KPIs over every platform
+ADS = {"sea_conversions", "sea_cpa", "sea_roas", "paid_blended_roas", "paid_cost_per_lead"}
 REASON = f"held: pandera_schema on raw.google_ads_campaign_days since {FIXTURE_AS_OF}"
 
 
@@ -94,11 +95,11 @@ def test_a_failed_check_holds_only_the_kpis_downstream_of_its_table(
 
         # The held KPIs keep their last good values; every other KPI equals a clean build,
         # the survey KPIs included, which did not exist before this run.
-        assert {k: v for k, v in second.items() if k[0] in SEA} == {
-            k: v for k, v in first.items() if k[0] in SEA
+        assert {k: v for k, v in second.items() if k[0] in ADS} == {
+            k: v for k, v in first.items() if k[0] in ADS
         }
-        assert {k: v for k, v in second.items() if k[0] not in SEA} == {
-            k: v for k, v in clean.items() if k[0] not in SEA
+        assert {k: v for k, v in second.items() if k[0] not in ADS} == {
+            k: v for k, v in clean.items() if k[0] not in ADS
         }
         with duckdb.connect(str(published), read_only=True) as con:
             scorecard = dict(
@@ -113,11 +114,11 @@ def test_a_failed_check_holds_only_the_kpis_downstream_of_its_table(
             ).fetchall()
             about = dict(con.execute("select source, held_reason from bi.about").fetchall())
             bi_status = dict(con.execute("select kpi_id, status from bi.kpi_scorecard").fetchall())
-        assert {k for k, r in scorecard.items() if r} == SEA
-        assert {scorecard[k] for k in SEA} == {REASON}
-        assert {k for k, s in statuses.items() if s == "held"} == SEA
-        assert {bi_status[k] for k in SEA} == {"held"}
-        assert sorted(held_values) == sorted((k, REASON, FIXTURE_AS_OF) for k in SEA)
+        assert {k for k, r in scorecard.items() if r} == ADS
+        assert {scorecard[k] for k in ADS} == {REASON}
+        assert {k for k, s in statuses.items() if s == "held"} == ADS
+        assert {bi_status[k] for k in ADS} == {"held"}
+        assert sorted(held_values) == sorted((k, REASON, FIXTURE_AS_OF) for k in ADS)
         assert {s for s, r in about.items() if r} == {"google_ads"}
 
         # Validation: a held KPI is not measurable for now, with the check named.
@@ -129,7 +130,7 @@ def test_a_failed_check_holds_only_the_kpis_downstream_of_its_table(
 
         # The run summary says what was held and why; the scorecard shows it instead of a status.
         assert "3 KPI(s) held at their last good values" in out
-        for kpi in SEA:
+        for kpi in ADS:
             assert f"{kpi}: {REASON}" in out
 
         # The alert names the held KPIs with their owners (from the definitions) and the check.
@@ -137,7 +138,7 @@ def test_a_failed_check_holds_only_the_kpis_downstream_of_its_table(
         alert = json.loads(alerts.read_text().splitlines()[-1])
         assert alert["kind"] == "kpis_held"
         assert sorted((h["kpi"], h["owner"], h["reason"]) for h in alert["held_kpis"]) == sorted(
-            (k, owners[k], REASON) for k in SEA
+            (k, owners[k], REASON) for k in ADS
         )
         assert alert["failed_checks"] == ["raw/google_ads_campaign_days:pandera_schema"]
         assert any(s.startswith("ga4: stale") for s in alert["stale_sources"])
@@ -145,7 +146,7 @@ def test_a_failed_check_holds_only_the_kpis_downstream_of_its_table(
         # In Dagster, the held KPI assets were not materialised in that run, and an
         # observation names the check that held them.
         instance = dg.DagsterInstance.get()
-        for kpi in SEA:
+        for kpi in ADS:
             key = dg.AssetKey(["kpis", f"kpi_{kpi}"])
             observation = instance.fetch_observations(key, limit=1).records[0]
             metadata = observation.asset_observation.metadata
@@ -156,7 +157,7 @@ def test_a_failed_check_holds_only_the_kpis_downstream_of_its_table(
         held_run = instance.get_run_by_id(observation.run_id)
         from_log = alert_for_run(instance, held_run)
         assert sorted((h["kpi"], h["owner"]) for h in from_log.held_kpis) == sorted(
-            (k, owners[k]) for k in SEA
+            (k, owners[k]) for k in ADS
         )
         # The fixture's GA4 report ends 2026-09-30 (one delivery, taken as daily): stale as of
         # 2026-10-05, named with the KPIs that read it; stale sources hold nothing.

@@ -123,8 +123,15 @@ def test_late_day_changes_only_its_weeks_kpi_values(incremental):
     assert before[("sea_conversions", week)][0] == pytest.approx(1)
     assert after[("sea_cpa", week)][0] == pytest.approx(12.5)
     assert after[("sea_roas", week)][0] == pytest.approx(8.0)
+    # Google Ads is the only ad platform in the fixture: the blended ROAS is the same 400 / 50
+    assert after[("paid_blended_roas", week)][0] == pytest.approx(8.0)
     changed = {key for key in before if before[key] != after[key]}
-    assert changed == {("sea_conversions", week), ("sea_cpa", week), ("sea_roas", week)}
+    assert changed == {
+        ("sea_conversions", week),
+        ("sea_cpa", week),
+        ("sea_roas", week),
+        ("paid_blended_roas", week),
+    }
     # Only those periods were rewritten: every other row keeps the run that built it.
     run_id = incremental["run"].result.run_id
     built_before, built_after = incremental["kpis_built_before"], incremental["kpis_built_after"]

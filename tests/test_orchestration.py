@@ -120,7 +120,10 @@ def test_volume_and_freshness_checks_judge_as_of_the_run(fixture_run):
     assert ads.passed
     assert ads.metadata["silent_days"].value == 7
     assert ads.metadata["usual_gap_days"].value == 14
-    assert "KPIs that read it: sea_conversions, sea_cpa, sea_roas" in ads.description
+    assert (
+        "KPIs that read it: paid_blended_roas, paid_cost_per_lead, sea_conversions, sea_cpa, "
+        "sea_roas" in ads.description
+    )
     # GA4 ends 2026-09-30, one delivery: silent 4 days against an assumed daily cadence: a
     # warning, which does not fail the run.
     ga4 = results[("raw/ga4_channel_days", "fresh_against_usual_cadence")]

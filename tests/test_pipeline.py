@@ -201,7 +201,7 @@ def test_scorecard_shows_latest_complete_period_change_and_note(fixture_run):
     from pipelines.report.scorecard import read_scorecard, scorecard_csv, scorecard_json
 
     rows = {row["kpi_id"]: row for row in read_scorecard(fixture_run.warehouse_path)}
-    assert len(rows) == 13
+    assert len(rows) == 21
     roas = rows["sea_roas"]
     assert roas["period_start"] == D(2026, 9, 21)
     assert (roas["value"], roas["previous_value"]) == (pytest.approx(7.8), pytest.approx(5.9))

@@ -195,7 +195,9 @@ def test_report_shows_every_kpi_with_values_from_the_warehouse(fixture_run, tmp_
     page = render_report(data)
     parser = _ReportParser()
     parser.feed(page)
-    assert len(parser.kpis) == 13 and parser.charts == 13
+    # every KPI has a card and a chart (an empty one for a KPI without values: no CRM exports in
+    # the fixture)
+    assert len(parser.kpis) == 21 and parser.charts == 21
     with duckdb.connect(str(fixture_run.warehouse_path), read_only=True) as con:
         expected = con.execute(
             "select count(*) from marts.fct_kpi_values where is_complete and value is not null"
@@ -258,6 +260,8 @@ def test_report_renders_in_headless_chromium(fixture_run, tmp_path):
         timeout=120,
         env={**os.environ, "HOME": str(tmp_path)},
     ).stdout
-    assert dom.count('class="trend-chart"') == 13
+    assert (
+        dom.count('class="trend-chart"') == 14
+    )  # the KPIs with values (no CRM exports in the fixture)
     assert dom.count('class="value-line"') >= 10 and 'class="target-line"' in dom
     Path(screenshot).unlink()

@@ -93,7 +93,13 @@ def test_kpis_reading_each_source_of_the_shipped_portfolio():
     facts = load_fact_catalog()
     # From kpi_definitions/*.yml (computation.fact) and the marts' meta.kpi_fact.source.
     expected = {
-        "google_ads": ["sea_conversions", "sea_cpa", "sea_roas"],
+        "google_ads": [
+            "paid_blended_roas",
+            "paid_cost_per_lead",  # its numerator: ad cost over every platform
+            "sea_conversions",
+            "sea_cpa",
+            "sea_roas",
+        ],
         "search_console": ["seo_top3_keywords"],
         "ga4": [
             "cro_conversion_rate",
@@ -105,5 +111,14 @@ def test_kpis_reading_each_source_of_the_shipped_portfolio():
         "shopify": ["repeat_purchases_per_customer"],
         "zendesk": ["cs_replied_within_24h"],
         "surveymonkey": ["cs_csat", "cs_nps"],
+        "crm": [
+            "crm_average_deal_size",
+            "crm_lead_to_customer_rate",
+            "crm_new_leads",
+            "crm_pipeline_created",
+            "crm_sales_cycle_days",
+            "crm_win_rate",
+            "paid_cost_per_lead",  # its denominator: paid leads
+        ],
     }
     assert {s: kpis_reading(s, portfolio.kpis, facts) for s in expected} == expected

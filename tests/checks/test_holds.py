@@ -19,6 +19,16 @@ from pipelines.settings import DBT_PROJECT_DIR
 
 # Which raw table each shipped KPI reads, from its definition file (fact) and the fact's source.
 SEA = {"sea_conversions", "sea_cpa", "sea_roas"}
+# every ad platform in the fact (cost per lead: its numerator)
+ADS = SEA | {"paid_blended_roas", "paid_cost_per_lead"}
+DEALS = {
+    "crm_average_deal_size",
+    "crm_pipeline_created",
+    "crm_sales_cycle_days",
+    "crm_win_rate",
+}
+# contacts (cost per lead: its denominator of paid leads)
+CONTACTS = {"crm_lead_to_customer_rate", "crm_new_leads", "paid_cost_per_lead"}
 GA4 = {
     "cro_conversion_rate",
     "cro_conversions",
@@ -27,7 +37,9 @@ GA4 = {
     "seo_organic_sessions_growth",  # growth of seo_organic_sessions
 }
 KPIS_OF_TABLE = {
-    "google_ads_campaign_days": SEA,
+    "google_ads_campaign_days": ADS,
+    "crm_deals": DEALS,
+    "crm_contacts": CONTACTS,
     "ga4_channel_days": GA4,
     "search_console_query_days": {"seo_top3_keywords"},
     "orders": {"repeat_purchases_per_customer"},
@@ -61,7 +73,7 @@ def test_held_rows_name_the_check_the_table_and_the_day(manifest):
     hold = _hold("google_ads_campaign_days")
     rows = held_selection(manifest, {"google_ads_campaign_days": hold}).check_hold_rows()
     by_subject = {(r["subject_kind"], r["subject"]): r for r in rows}
-    assert set(by_subject) == {("kpi", k) for k in SEA} | {("source", "google_ads")}
+    assert set(by_subject) == {("kpi", k) for k in ADS} | {("source", "google_ads")}
     reason = "held: pandera_schema on raw.google_ads_campaign_days since 2026-10-05"
     assert {r["held_reason"] for r in rows} == {reason}
     assert {r["held_since"] for r in rows} == {dt.date(2026, 10, 5)}

@@ -45,7 +45,7 @@ def test_validate_judges_the_fixture_warehouse(fixture_run, capsys):
     assert code == 1  # not every KPI is measurable on four weeks of data
     assert report["as_of"] == "2026-10-05"
     kpis = {k["kpi_id"]: k for k in report["kpis"]}
-    assert len(kpis) == 13
+    assert len(kpis) == 21
     roas = kpis["sea_roas"]
     assert roas["measurability"] == "not_measurable"
     assert roas["measurability_figures"]["days_between_deliveries"] == 14
@@ -118,8 +118,8 @@ def _validated_report(fixture_run) -> str:
 
 def test_the_report_shows_validation_pace_and_the_forecast(fixture_run):
     page = _validated_report(fixture_run)
-    assert page.count('class="validation"') == 13
-    assert page.count('data-measurability="not_measurable"') == 13
+    assert page.count('class="validation"') == 21
+    assert page.count('data-measurability="not_measurable"') == 21
     # sea_conversions 19, 1, 9.5, 6: drift backtest from 2 origins: forecasts -17 and 4.75
     # against 9.5 and 6, mean error (26.5 + 1.25) / 2 = 13.875; 27 weeks from 09-28 to the
     # deadline week of 2027-03-29
@@ -167,7 +167,8 @@ def test_the_validated_report_renders_in_headless_chromium(fixture_run, tmp_path
         timeout=120,
         env={**os.environ, "HOME": str(tmp_path)},
     ).stdout
-    assert dom.count('class="validation"') == 13
-    assert dom.count('class="trend-chart"') + dom.count('class="trend-chart with-forecast"') == 13
+    assert dom.count('class="validation"') == 21
+    # charts for the 14 KPIs with values (no CRM exports in the fixture)
+    assert dom.count('class="trend-chart"') + dom.count('class="trend-chart with-forecast"') == 14
     assert 'class="forecast-band"' in dom and 'class="forecast-line"' in dom
     assert 'data-pace="unknown"' in dom and "pace-text" in dom
