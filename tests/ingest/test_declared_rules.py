@@ -103,7 +103,32 @@ def _rates(column: str, value: str, check: str) -> Break:
     )
 
 
+def _deals(column: str, value: str, check: str, row: int = 1) -> Break:
+    return Break("crm", "crm/hubspot_deals_export.csv", 1, row, column, value, check)
+
+
+def _contacts(column: str, value: str, check: str) -> Break:
+    fixture = "crm/hubspot-crm-exports-all-contacts-2026-11-20.csv"
+    return Break("crm", fixture, 1, 1, column, value, check)
+
+
+# HubSpot decides closed and won from the stage label: an empty stage leaves both unknown (the
+# won deal's stage for one case, the open deal's for the other: two different files).
+NO_STAGE = "deal stage is present (closed and won follow from it)"
+
 CASES: dict[tuple[str, str, str], Break] = {
+    ("crm_deals", "deal_id", "present"): _deals("Deal ID", "", "deal id is present"),
+    ("crm_deals", "amount", ">= 0"): _deals("Amount", "-1", "amount >= 0"),
+    ("crm_deals", "amount_company", ">= 0"): _deals(
+        "Amount in company currency", "-4250.00", "amount_company >= 0"
+    ),
+    ("crm_deals", "created_at", "present"): _deals("Create Date", "", "create date is present"),
+    ("crm_deals", "is_closed", "present"): _deals("Deal Stage", "", NO_STAGE),
+    ("crm_deals", "is_won", "present"): _deals("Deal Stage", "", NO_STAGE, row=2),
+    ("crm_contacts", "contact_id", "present"): _contacts("Record ID", "", "contact id is present"),
+    ("crm_contacts", "created_at", "present"): _contacts(
+        "Create Date", "", "create date is present"
+    ),
     ("microsoft_ads_campaign_days", "date_day", "present"): _microsoft(
         "TimePeriod", "", "date is YYYY-MM-DD"
     ),

@@ -18,7 +18,7 @@ from pipelines.resources import WarehouseResource
 from tests.conftest import FIXTURES, environment
 
 KNOWN = (
-    "fx_rates/, ga4/, google_ads/, meta_ads/, microsoft_ads/, orders/, search_console/, "
+    "crm/, fx_rates/, ga4/, google_ads/, meta_ads/, microsoft_ads/, orders/, search_console/, "
     "support_tickets/, surveys/"
 )
 XLSX = (
@@ -26,8 +26,6 @@ XLSX = (
     "download the export again in one of these formats (the file itself is left as it is)"
 )
 OUTSIDE = [
-    "crm/: no source reads this folder yet, so its 2 file(s) are not loaded (crm/contacts.csv, "
-    f"crm/deals.csv); known folders: {KNOWN}",
     "linkedin_ads/: no source reads this folder yet, so its 1 file(s) are not loaded "
     f"(linkedin_ads/campaigns.csv); known folders: {KNOWN}",
     "orders_export.csv: a file at the top of the landing folder is not read; move it into the "
@@ -44,8 +42,6 @@ def _landing(root: Path) -> Path:
         "google_ads/report.xlsx": b"PK\x03\x04 a spreadsheet",
         "google_ads/.DS_Store": b"\x00",  # not an export: never named
         "google_ads/~$campaign_report.csv": b"lock",  # Office's lock file: never named
-        "crm/deals.csv": b"deal,amount\nA,1\n",
-        "crm/contacts.csv": b"email\na@example.com\n",
         "linkedin_ads/campaigns.csv": b"campaign,spend\nA,1\n",
         "pinterest_ads/2026/september.csv": b"campaign,spend\nA,1\n",
         "orders_export.csv": (FIXTURES / "orders" / "orders_export.csv"),
@@ -96,7 +92,7 @@ def test_unread_files_are_in_the_raw_assets_metadata_and_the_run_summary(tmp_pat
     assert ads["files_not_read_count"].value == 1
     assert ads["files_not_read"].value == f"- {XLSX}"
     context = metadata["run_context"]
-    assert context["files_not_read_count"].value == 4
+    assert context["files_not_read_count"].value == 3
     assert context["files_not_read"].value == "\n".join(f"- {m}" for m in OUTSIDE)
 
     console = Console(record=True, width=400)

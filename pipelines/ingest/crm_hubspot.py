@@ -1,0 +1,218 @@
+"""HubSpot deals and contacts exports (CSV or XLSX) into `crm_deals` and `crm_contacts`.
+
+The object is told from the header, through the alias table below (never from the position of a
+column or the file name): `Record ID` (older exports: `Deal ID`, `Contact ID`) with deal columns
+(`Deal Name`, `Deal Stage`, `Pipeline`) or contact columns (`Email`, `First Name`, `Lifecycle
+Stage`, `Original Traffic Source`, older `Original Source`).
+
+Times carry no offset and are in the portal's time zone (`crm.timezone`): `2026-09-22 08:36` or a
+date only (`2026-09-22`, its midnight). Won and lost follow from the stage label per pipeline
+(`crm.hubspot.won_stages` / `lost_stages`, any case); when the export also has HubSpot's own
+`Is Deal Closed?` flag and it disagrees with the configured stages, the row is quarantined (the
+configuration misses a stage). A closed deal's `Close Date` is its close (`closed_at`); an open
+deal's is a forecast, kept in `close_date` only. Amounts are in the deal's `Currency` (the company
+currency when the export has no such column, i.e. multi-currency is off); `Amount in company
+currency` is `amount_company`.
+
+The snapshot time is the date in HubSpot's file name
+(`hubspot-crm-exports-all-deals-2026-11-20.csv`, `...-2026-11-20-1.csv` or `... (1).csv` on a
+same-day repeat; midnight in the portal's time zone), else the time the file was loaded.
+
+Files are read whole in Python (see `crm_files`). HubSpot's zip of several CSVs (very large
+exports) is not read: the landing folder names it as a file it does not read; unzip it into
+`crm/`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pipelines.ingest.crm_files import (
+    Clock,
+    Row,
+    Sheet,
+    collect,
+    find_column,
+    parse_amount,
+    parse_bool,
+    parse_crm_time,
+    parse_id,
+    positions,
+    read_header,
+    read_sheet,
+    snapshot_at,
+)
+from pipelines.ingest.crm_tables import CONTACTS, CONTACTS_TABLE, DEALS, DEALS_TABLE
+from pipelines.ingest.errors import CellRejected, FileRefused
+from pipelines.ingest.options import IngestOptions
+from pipelines.ingest.parsed import Lineage, ParsedFile
+
+CRM = "hubspot"
+FILE_NAME = re.compile(
+    r"hubspot-crm-exports-.*?(?P<day>\d{4}-\d{2}-\d{2})(?:-\d+|\s*\(\d+\))?\.[A-Za-z]+$",
+    re.IGNORECASE,
+)
+ID_ALIASES = ("Record ID", "Deal ID", "Contact ID")
+DEAL_MARKERS = ("Deal ID", "Deal Name", "Deal Stage", "Pipeline")
+CONTACT_MARKERS = ("Contact ID", "Email", "First Name", "Last Name", "Lifecycle Stage")
+# Deals carry a traffic source too: it marks contacts only when nothing else decides.
+SOURCE_MARKERS = ("Original Traffic Source", "Original Source")
+DEAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "deal_id": ("Record ID", "Deal ID"),
+    "deal_name": ("Deal Name",),
+    "pipeline": ("Pipeline",),
+    "stage": ("Deal Stage",),
+    "owner": ("Deal owner", "Deal Owner", "HubSpot Owner"),
+    "account_name": ("Associated Company (Primary)", "Associated Company", "Company name"),
+    "amount": ("Amount",),
+    "currency_code": ("Currency",),
+    "amount_company": ("Amount in company currency",),
+    "created_at": ("Create Date", "Created Date"),
+    "close_date": ("Close Date",),
+    "is_deal_closed": ("Is Deal Closed?", "Is Closed"),
+    "lost_reason": ("Closed Lost Reason", "Lost Reason"),
+    "lead_source": ("Original Traffic Source", "Original Source", "Original Source Type"),
+}
+CONTACT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "contact_id": ("Record ID", "Contact ID"),
+    "first_name": ("First Name",),
+    "last_name": ("Last Name",),
+    "email": ("Email",),
+    "phone": ("Phone Number", "Phone", "Mobile Phone Number"),
+    "company": ("Company Name", "Company"),
+    "lifecycle_stage": ("Lifecycle Stage",),
+    "lead_status": ("Lead Status",),
+    "created_at": ("Create Date", "Created Date"),
+    "became_lead_at": ("Became a Lead Date",),
+    "became_customer_at": ("Became a Customer Date",),
+    "original_source": ("Original Traffic Source", "Original Source"),
+}
+NO_STAGE = "deal stage is present (closed and won follow from it)"
+
+
+def _object(header: list[str]) -> str | None:
+    """`crm_deals`, `crm_contacts`, or None when the header is no HubSpot deals/contacts export."""
+    if find_column(header, ID_ALIASES) is None:
+        return None
+    if find_column(header, ("Deal ID",)) is not None:
+        return DEALS
+    if find_column(header, ("Contact ID",)) is not None:
+        return CONTACTS
+    deals = find_column(header, DEAL_MARKERS) is not None
+    contacts = find_column(header, CONTACT_MARKERS) is not None
+    if deals != contacts:
+        return DEALS if deals else CONTACTS
+    if not deals and find_column(header, SOURCE_MARKERS) is not None:
+        return CONTACTS
+    return None
+
+
+def recognises(path: Path) -> bool:
+    return _object(read_header(path)) is not None
+
+
+def _local(clock: Clock, row: Row, field: str) -> tuple[object, object]:
+    value = parse_crm_time(row.cell(field), row.column(field))
+    return clock.from_crm(value) if value else (None, None)
+
+
+def _deal(row: Row, clock: Clock, options: IngestOptions) -> dict[str, object]:
+    deal_id = parse_id(row.cell("deal_id"), row.column("deal_id"))
+    pipeline = row.text("pipeline")
+    stage = row.text("stage")
+    if stage is None:
+        raise CellRejected(row.column("stage"), NO_STAGE, "")
+    folded = stage.casefold()
+    hubspot = options.crm.hubspot
+    is_won = folded in hubspot.stages(pipeline, won=True)
+    is_closed = is_won or folded in hubspot.stages(pipeline, won=False)
+    flagged = parse_bool(row.cell("is_deal_closed"), row.column("is_deal_closed"))
+    if flagged is not None and flagged != is_closed:
+        raise CellRejected(
+            row.column("stage"),
+            f"HubSpot calls the deal {'closed' if flagged else 'open'} but stage '{stage}' of "
+            f"pipeline '{pipeline}' is {'closed' if is_closed else 'open'} by crm.hubspot "
+            "won_stages/lost_stages in config/ingestion.yml; add the stage there",
+            stage,
+        )
+    created_at, created_at_utc = _local(clock, row, "created_at")
+    close = parse_crm_time(row.cell("close_date"), row.column("close_date"))
+    closed_at, closed_at_utc = clock.from_crm(close) if close and is_closed else (None, None)
+    company = options.crm.company_currency
+    return {
+        "crm": CRM,
+        "deal_id": deal_id,
+        "deal_name": row.text("deal_name"),
+        "pipeline": pipeline,
+        "stage": stage,
+        "owner": row.text("owner"),
+        "account_name": row.text("account_name"),
+        "amount": parse_amount(row.cell("amount"), row.column("amount")),
+        "currency_code": (row.text("currency_code") or company).upper(),
+        "amount_company": parse_amount(row.cell("amount_company"), row.column("amount_company")),
+        "company_currency_code": company,
+        "created_at": created_at,
+        "created_at_utc": created_at_utc,
+        "close_date": close.date() if close else None,
+        "closed_at": closed_at,
+        "closed_at_utc": closed_at_utc,
+        "is_closed": is_closed,
+        "is_won": is_won,
+        "lost_reason": row.text("lost_reason"),
+        "lead_source": row.text("lead_source"),
+    }
+
+
+def _contact(row: Row, clock: Clock, options: IngestOptions) -> dict[str, object]:
+    created_at, created_at_utc = _local(clock, row, "created_at")
+    became_lead_at, _ = _local(clock, row, "became_lead_at")
+    became_customer_at, became_customer_at_utc = _local(clock, row, "became_customer_at")
+    return {
+        "crm": CRM,
+        "contact_id": parse_id(row.cell("contact_id"), row.column("contact_id")),
+        "first_name": row.text("first_name"),
+        "last_name": row.text("last_name"),
+        "full_name": None,  # HubSpot exports first and last name only
+        "email": row.text("email"),
+        "phone": row.text("phone"),
+        "company": row.text("company"),
+        "lifecycle_stage": row.text("lifecycle_stage"),
+        "lead_status": row.text("lead_status"),
+        "created_at": created_at,
+        "created_at_utc": created_at_utc,
+        "became_lead_at": became_lead_at,
+        "became_customer_at": became_customer_at,
+        "became_customer_at_utc": became_customer_at_utc,
+        "is_converted": None,
+        "converted_date": None,
+        "original_source": row.text("original_source"),
+    }
+
+
+def parse(sheet: Sheet, file: str, lineage: Lineage, options: IngestOptions) -> ParsedFile:
+    table_name = _object(sheet.header)
+    if table_name is None:
+        raise FileRefused(
+            file,
+            "not a HubSpot deals or contacts export: expected Record ID (or Deal ID / Contact "
+            "ID) with deal columns (Deal Name, Deal Stage, Pipeline) or contact columns (Email, "
+            "First Name, Lifecycle Stage, Original Traffic Source)",
+            line=sheet.header_line,
+        )
+    deals = table_name == DEALS
+    table = DEALS_TABLE if deals else CONTACTS_TABLE
+    aliases = DEAL_COLUMNS if deals else CONTACT_COLUMNS
+    where = positions(sheet.header, aliases)
+    if where["created_at"] is None:
+        raise FileRefused(file, "required column missing: Create Date", line=sheet.header_line)
+    clock = Clock(options.crm.timezone, options.reporting_timezone, file)
+    snapshot = snapshot_at(Path(file).name, FILE_NAME, lineage, clock)
+    key = "deal_id" if deals else "contact_id"
+    build = _deal if deals else _contact
+    return collect(sheet, where, table, key, lambda row: build(row, clock, options), snapshot)
+
+
+def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:
+    """Read one HubSpot export whole (CRM exports are small; see `crm_files`)."""
+    return parse(read_sheet(path, lineage.source_file), lineage.source_file, lineage, options)
