@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
-from pipelines.ingest import crm_hubspot, crm_pipedrive
+from pipelines.ingest import crm_hubspot, crm_pipedrive, crm_salesforce
 from pipelines.ingest.crm_tables import DEALS, TABLES
 from pipelines.ingest.errors import FileRefused
 from pipelines.ingest.options import IngestOptions
@@ -19,7 +19,7 @@ from pipelines.ingest.parsed import Lineage, ParsedFile
 from pipelines.ingest.source import Source
 
 # The CRM reader modules, tried in order.
-READERS: tuple[ModuleType, ...] = (crm_hubspot, crm_pipedrive)
+READERS: tuple[ModuleType, ...] = (crm_salesforce, crm_hubspot, crm_pipedrive)
 
 EXPECTED = (
     "a HubSpot deals or contacts export (Record ID / Deal ID / Contact ID, Deal Name or Email, "
