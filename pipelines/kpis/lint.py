@@ -127,7 +127,7 @@ def lint_kpi(
             Severity.error,
             "specific.unit",
             "no unit.",
-            "add `unit:` (count, ratio, percent, currency, minutes or score).",
+            "add `unit:` (count, ratio, percent, currency, minutes, days or score).",
         )
 
     # Measurable

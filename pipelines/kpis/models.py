@@ -52,6 +52,7 @@ class Unit(StrEnum):
     percent = "percent"
     currency = "currency"
     minutes = "minutes"
+    days = "days"
     score = "score"
 
 

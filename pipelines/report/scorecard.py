@@ -80,6 +80,8 @@ def format_value(value: float | None, unit: str | None) -> str:
         return f"€{value:,.2f}"
     if unit == "minutes":
         return f"{value:,.0f} min"
+    if unit == "days":
+        return f"{value:,.1f} days"
     return f"{value:,.2f}"
 
 

@@ -48,7 +48,7 @@ def value_bounds(
     unit: Unit | str | None, computation_type: str | None = None, scale: float = 1.0
 ) -> Bounds:
     """The range a KPI's values can take: a share lies in 0-scale (0-1 or 0-100 %), a percentage
-    in 0-100, a growth rate above -100 %; counts, money, minutes and ratios are not negative;
+    in 0-100, a growth rate above -100 %; counts, money, minutes, days and ratios are not negative;
     a score (such as NPS, -100 to 100) is left unbounded."""
     unit = Unit(unit) if unit else None
     if computation_type == "growth":
@@ -66,7 +66,7 @@ def figure_text(value: float, unit: str | None) -> str:
     """A figure in a reason: as the scorecard shows it, but small changes keep their digits
     (+6.55 conversions a week, +0.03 % conversion rate, +0.004 ROAS)."""
     small = value != 0 and abs(value) < 100 and abs(value - round(value)) > 1e-9
-    if unit in (None, "count", "minutes") and small:
+    if unit in (None, "count", "minutes", "days") and small:
         return f"{value:,.2f}"
     if unit == "percent" and 0 < abs(value) < 1:
         return f"{value:.2f}%"
