@@ -11,6 +11,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import random
 from pathlib import Path
 
 import duckdb
@@ -20,7 +21,6 @@ import yaml
 from pipelines.cli import EXIT_HELD, EXIT_OK, main
 from pipelines.demo import crm_records, fx_rates, google_ads, hubspot, paid_media, salesforce, shop
 from pipelines.demo.landing import CUT_ORDERS, DEMO_END, demo_as_of, write_demo_landing
-from pipelines.ingest import crm
 from pipelines.settings import DEFAULT_KPI_DEFINITIONS_DIR
 from tests.conftest import environment, warehouse_env
 
@@ -112,19 +112,21 @@ def test_the_demo_holds_exactly_the_orders_kpi_and_builds_every_other(demo):
     assert usual >= 4 * CUT_ORDERS  # a cut that a volume check must catch
 
     scorecard = demo["scorecard"]
-    assert len(scorecard) == 13
+    assert len(scorecard) == 21
     held = {k: r["held_reason"] for k, r in scorecard.items() if r["held_reason"]}
     assert held == {HELD: REASON}
     assert scorecard[HELD]["status"] == "held"
     for kpi, row in scorecard.items():
         if kpi != HELD:
-            assert row["status"] in {"on track", "at risk", "off track"}, (kpi, row["status"])
+            built = {"metric"} if row["role"] == "metric" else {"on track", "at risk", "off track"}
+            assert row["status"] in built, (kpi, row["status"])
     statuses = [r["status"] for r in scorecard.values()]
     assert {s: statuses.count(s) for s in set(statuses)} == {
-        "on track": 5,
-        "at risk": 3,
-        "off track": 4,
+        "on track": 8,
+        "at risk": 1,
+        "off track": 2,
         "held": 1,
+        "metric": 9,
     }
     out = " ".join(demo["out"].split())
     held_line = "1 KPI(s) held at their last good values (the others were built and published):"
@@ -155,7 +157,7 @@ def test_the_shipped_notes_attach_to_the_periods_the_demo_shows(demo):
     # sessions down on October, organic conversions below 400.
     _, conversions = _ga4(demo["landing"], week, week + dt.timedelta(days=7), None)
     assert scorecard["cro_conversions"]["value"] == conversions < 250
-    assert scorecard["cro_conversions"]["status"] == "off track"
+    assert scorecard["cro_conversions"]["status"] == "metric"  # a driver of the conversion rate
     november = _ga4(demo["landing"], month, dt.date(2026, 12, 1), "Organic Search")
     october = _ga4(demo["landing"], dt.date(2026, 10, 1), month, "Organic Search")
     growth = (november[0] - october[0]) / october[0] * 100
@@ -163,7 +165,7 @@ def test_the_shipped_notes_attach_to_the_periods_the_demo_shows(demo):
     assert scorecard["seo_organic_sessions_growth"]["value"] == pytest.approx(growth)
     assert scorecard["seo_organic_sessions_growth"]["status"] == "off track"
     assert scorecard["seo_organic_conversions"]["value"] == november[1] < 400
-    assert scorecard["seo_organic_conversions"]["status"] == "off track"
+    assert scorecard["seo_organic_conversions"]["status"] == "metric"
 
 
 def test_off_track_periods_without_a_note_are_marked(demo):
@@ -187,9 +189,11 @@ def test_a_failed_check_on_the_first_run_of_a_new_warehouse_holds_and_builds_the
         rows = con.execute("select kpi_id, status, held_reason from bi.kpi_scorecard").fetchall()
     held = {kpi: reason for kpi, status, reason in rows if status == "held"}
     assert held == {HELD: REASON}
-    built = {kpi for kpi, status, _ in rows if status in ("on track", "at risk", "off track")}
+    built = {
+        kpi for kpi, status, _ in rows if status in ("on track", "at risk", "off track", "metric")
+    }
     assert built == {kpi for kpi, _, _ in rows} - {HELD}
-    assert len(built) == 12
+    assert len(built) == 20
 
 
 # The paid media, rates and CRM exports: every file loads through the real loader with no rejected
@@ -349,19 +353,10 @@ def test_the_crm_exports_tell_a_coherent_story_with_the_ad_spend(demo):
     assert 10 <= spend / len(paid) <= 100  # tens of euros per paid lead
 
 
-CRM_READERS_MISSING = pytest.mark.xfail(
-    not crm.READERS,
-    reason="no CRM reader in pipelines/ingest/crm.py yet: every crm/ file is refused",
-    strict=True,
-)
-
-
-@CRM_READERS_MISSING
 def test_every_crm_export_loads_with_no_rejected_row(demo):
     _loaded_without_rejects(demo, "crm", "crm")
 
 
-@CRM_READERS_MISSING
 def test_the_latest_crm_snapshots_equal_the_generating_records(demo):
     rates = fx_rates.demo_rates(START, DEMO_END, SEED)
     records = crm_records.crm_records(START, DAYS, 1.0, SEED, rates)
@@ -401,3 +396,61 @@ def test_the_latest_crm_snapshots_equal_the_generating_records(demo):
     )
     assert rows == len(opportunities)
     assert wins == sum(o.won and salesforce.is_closed_on(o, last) for o in opportunities)
+
+
+def test_the_crm_and_paid_kpis_have_values_on_the_demos_last_periods(demo):
+    """Win rate (2026-Q3, both CRMs), cost per paid lead (November) and lead-to-customer rate
+    (the August cohort, the last one whose 90 days have passed), from the generating records."""
+    rates = fx_rates.demo_rates(START, DEMO_END, SEED)
+    records = crm_records.crm_records(START, DAYS, 1.0, SEED, rates)
+    last = crm_records.snapshot_days(START, DEMO_END)[-1]
+    moment = hubspot.snapshot_moment(last)
+    q3 = (dt.date(2026, 7, 1), dt.date(2026, 10, 1))
+    deals = [
+        d.won
+        for d in hubspot.deals_on(records, moment)
+        if d.is_closed_on(moment) and q3[0] <= d.closes_at.date() < q3[1]
+    ] + [
+        o.won
+        for o in salesforce.opportunities_on(records, last)
+        if salesforce.is_closed_on(o, last) and q3[0] <= o.closes < q3[1]
+    ]
+    scorecard = demo["scorecard"]
+    win = scorecard["crm_win_rate"]
+    assert win["period_start"] == q3[0]
+    assert win["value"] == pytest.approx(100 * sum(deals) / len(deals))
+
+    contacts = hubspot.contacts_on(records, moment)
+    paid = [
+        c
+        for c in contacts
+        if c.source in ("Paid Search", "Paid Social") and _in_november(c.created_at.date())
+    ]
+    eur_account = google_ads.campaign_days(START, DAYS, 1.0, random.Random(f"google_ads-{SEED}"))
+    cost = sum(v[4] for v in eur_account if _in_november(v[0]))
+    cost += sum(
+        v[4] / rates.rate_on("USD", v[0])
+        for v in google_ads.usd_campaign_days(START, DAYS, SEED)
+        if _in_november(v[0])
+    )
+    platforms = paid_media.microsoft_ads_days(START, DAYS, 1.0, SEED) + paid_media.meta_ads_days(
+        START, DAYS, 1.0, SEED
+    )
+    cost += sum(r.cost for r in platforms if _in_november(r.day))
+    per_lead = scorecard["paid_cost_per_lead"]
+    assert per_lead["period_start"] == NOVEMBER[0]
+    assert per_lead["value"] == pytest.approx(cost / len(paid))
+    assert 10 <= per_lead["value"] <= 100
+
+    august = [c for c in contacts if c.created_at.month == 8]
+    converted = [
+        c
+        for c in august
+        if c.customer_at is not None and c.customer_at - c.created_at <= dt.timedelta(days=90)
+    ]
+    cohort = scorecard["crm_lead_to_customer_rate"]
+    assert cohort["period_start"] == dt.date(2026, 8, 1)
+    assert cohort["value"] == pytest.approx(100 * len(converted) / len(august))
+    for kpi in ("crm_new_leads", "crm_pipeline_created", "paid_blended_roas"):
+        assert scorecard[kpi]["period_start"] in (NOVEMBER[0], dt.date(2026, 11, 23)), kpi
+        assert scorecard[kpi]["value"] is not None, kpi

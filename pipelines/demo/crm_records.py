@@ -3,10 +3,10 @@ opportunities of the projects team on Salesforce, each with the whole history of
 
 The numbers hang together with the rest of the demo: paid leads follow the day's ad spend
 (Google Ads and Microsoft Advertising for Paid Search, Meta for Paid Social) at a cost per lead of
-tens of euros; about one contact in eight reaches a deal, about 28 % of closed deals are won
-(deal sizes of thousands of euros, sales cycles of a few weeks), so some 3 % of contacts become
-customers. The export writers (`hubspot`, `salesforce`) show each record as it was on a snapshot
-day; tests compare the loaded data with these records.
+tens of euros; about one contact in seven reaches a deal, about 30 % of closed deals are won
+(deal sizes of thousands of euros, sales cycles of a few weeks), so some 5 % of contacts become
+customers within 90 days. The export writers (`hubspot`, `salesforce`) show each record as it was
+on a snapshot day; tests compare the loaded data with these records.
 """
 
 from __future__ import annotations
@@ -20,19 +20,19 @@ from pipelines.demo import google_ads, paid_media
 from pipelines.demo.fx_rates import DemoRates
 from pipelines.demo.shop import FIRST_NAMES, LAST_NAMES, season
 
-COST_PER_SEARCH_LEAD = 70.0  # EUR of Google Ads (EUR account) + Microsoft Advertising spend
-COST_PER_SOCIAL_LEAD = 35.0  # EUR of Meta spend
+COST_PER_SEARCH_LEAD = 55.0  # EUR of Google Ads (EUR account) + Microsoft Advertising spend
+COST_PER_SOCIAL_LEAD = 27.0  # EUR of Meta spend
 # Contacts from other sources, per paid lead of the day
 OTHER_SOURCES = (
-    ("Organic Search", 0.38),
-    ("Direct Traffic", 0.14),
-    ("Referrals", 0.07),
-    ("Email Marketing", 0.06),
-    ("Offline Sources", 0.04),
+    ("Organic Search", 0.3),
+    ("Direct Traffic", 0.1),
+    ("Referrals", 0.05),
+    ("Email Marketing", 0.05),
+    ("Offline Sources", 0.03),
     ("Other Campaigns", 0.02),
 )
-MQL_SHARE, SQL_SHARE, DEAL_SHARE = 0.45, 0.5, 0.55  # each of the stage before
-WIN_RATE = 0.28
+MQL_SHARE, SQL_SHARE, DEAL_SHARE = 0.5, 0.6, 0.5  # each of the stage before
+WIN_RATE = 0.33
 DELETED_SHARE = 0.01  # contacts deleted again (spam, duplicates): absent from later exports
 HUBSPOT_OWNERS = ("Lotte Jansen", "Sam Peeters", "Iris Willems", "Jeroen Bakker")
 SALESFORCE_OWNERS = ("Noor Hendriks", "Pieter de Wit")
@@ -279,7 +279,7 @@ def _opportunities(start: dt.date, days: int, scale: float, seed: int) -> list[O
                     amount=amount,
                     created=day,
                     closes=day + dt.timedelta(days=rng.randrange(21, 84)),
-                    won=rng.random() < 0.3,
+                    won=rng.random() < 0.32,
                 )
             )
     return result
