@@ -27,14 +27,21 @@
     fact and the run context only, never on other sources; a last day whose export was pulled
     before the day ended (a `partial_day` row of raw.check_holds for the fact's source) is not
     covered yet.
+
+    A snapshot fact (meta.kpi_fact.covered_through, e.g. the CRM facts) holds every row ever up to
+    its snapshots: its coverage has no first day, and it ends at the least `covered_through` of
+    its rows (the last day the oldest snapshot in it covers in full). Its periods still start at
+    the fact's first date.
 -#}
-{% macro kpi_periods(frequency, fact_name, date_column, source_name) %}
+{% macro kpi_periods(frequency, fact_name, date_column, source_name, covered_through=none) %}
     select
         spine.period_start,
         {{ kpi_period_end(frequency, 'spine.period_start') }} as period_end,
         (
             {{ kpi_period_end(frequency, 'spine.period_start') }} <= spine.as_of_date
+            {%- if covered_through is none %}
             and spine.first_date <= spine.period_start
+            {%- endif %}
             and {{ dbt.dateadd('day', 1, 'spine.last_date') }}
                 >= {{ kpi_period_end(frequency, 'spine.period_start') }}
         ) as is_complete
@@ -62,7 +69,11 @@
                 from (
                     select
                         min(covered.{{ date_column }}) as first_date,
+                        {%- if covered_through is none %}
                         max(covered.{{ date_column }}) as last_date,
+                        {%- else %}
+                        min(covered.{{ covered_through }}) as last_date,
+                        {%- endif %}
                         max(run_context.as_of_date) as as_of_date
                     from {{ ref(fact_name) }} as covered
                     cross join {{ ref('stg_pipeline__run_context') }} as run_context

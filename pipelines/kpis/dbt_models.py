@@ -276,7 +276,7 @@ computed as (
 with
 
 periods as (
-    {{{{ kpi_periods('{frequency}', '{fact.name}', '{fact.date_column}', '{fact.source}') }}}}
+    {_periods_call(frequency, fact)}
 ),
 
 fact_rows as (
@@ -304,9 +304,10 @@ row_counts as (
 
 
 def _periods_call(frequency: str, fact: Fact) -> str:
+    covered_through = f", '{fact.covered_through}'" if fact.covered_through else ""
     return (
         f"{{{{ kpi_periods('{frequency}', '{fact.name}', '{fact.date_column}', "
-        f"'{fact.source}') }}}}"
+        f"'{fact.source}'{covered_through}) }}}}"
     )
 
 

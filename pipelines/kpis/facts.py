@@ -3,6 +3,11 @@
 A mart becomes a KPI fact by carrying `meta.kpi_fact` in its yml: the date column that places a row
 in a period, the source whose coverage decides when a period is complete, and whether the fact is
 the customer's own voice (surveys, tickets). KPI expressions are checked against these columns.
+
+A fact's coverage is its own date range (first to last date of its rows), unless it names a
+`covered_through` column: a fact built from full snapshots of current state (the CRM exports)
+holds every row ever up to its snapshot, so its coverage has no first day and ends at the least
+`covered_through` of its rows (the last day the oldest of its snapshots covers in full).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ class Fact:
     source: str
     columns: dict[str, str]
     customer_voice: bool = False
+    covered_through: str | None = None  # a date column: the fact is a snapshot, covered to it
     description: str = ""
     file: str = ""  # the yml that declares it
 
@@ -51,6 +57,7 @@ def load_fact_catalog(dbt_project_dir: Path = DBT_PROJECT_DIR) -> dict[str, Fact
                 source=spec["source"],
                 columns=columns,
                 customer_voice=bool(spec.get("customer_voice", False)),
+                covered_through=spec.get("covered_through"),
                 description=(model.get("description") or "").strip(),
                 file=_shown(yml, dbt_project_dir),
             )

@@ -328,6 +328,18 @@ def _unknown_sources(facts: dict[str, Fact]) -> list[Finding]:
         )
         for fact in sorted(facts.values(), key=lambda f: f.name)
         if fact.source not in SOURCES
+    ] + [
+        Finding(
+            Severity.error,
+            "fact.unknown_covered_through",
+            fact.file or fact.name,
+            f"fact '{fact.name}' has meta.kpi_fact.covered_through '{fact.covered_through}', "
+            "which is not one of its date columns.",
+            "name a contract column of data_type date that says up to which day the row's "
+            "snapshot covers, or remove covered_through.",
+        )
+        for fact in sorted(facts.values(), key=lambda f: f.name)
+        if fact.covered_through and fact.columns.get(fact.covered_through.lower()) != "date"
     ]
 
 

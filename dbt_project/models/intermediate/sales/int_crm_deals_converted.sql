@@ -136,6 +136,8 @@ select
             then {{ dbt.datediff('cast(created_at as date)', 'closed_date', 'day') }}
     end as sales_cycle_days,
     snapshot_at,
+    -- the last day the deal's snapshot covers in full (the snapshot day itself is partial)
+    cast({{ dbt.dateadd('day', -1, 'cast(snapshot_at as date)') }} as date) as covered_through,
     source_file,
     source_row_number,
     unconverted_reason

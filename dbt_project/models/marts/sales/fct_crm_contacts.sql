@@ -28,5 +28,7 @@ select
             else false
         end as boolean
     ) as is_paid_source,
-    cast(lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage
+    cast(lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
+    -- the last day the contact's snapshot covers in full (the snapshot day itself is partial)
+    cast({{ dbt.dateadd('day', -1, 'cast(snapshot_at as date)') }} as date) as covered_through
 from contacts

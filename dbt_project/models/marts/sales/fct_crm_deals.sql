@@ -28,5 +28,6 @@ select
     cast(currency_code as {{ dbt.type_string() }}) as currency_code,
     cast(amount_reporting as double) as amount_reporting,
     cast(reporting_currency as {{ dbt.type_string() }}) as reporting_currency,
-    cast(sales_cycle_days as bigint) as sales_cycle_days
+    cast(sales_cycle_days as bigint) as sales_cycle_days,
+    cast(covered_through as date) as covered_through
 from deals

@@ -14,6 +14,7 @@ select
     is_won,
     amount_reporting,
     reporting_currency,
-    sales_cycle_days
+    sales_cycle_days,
+    covered_through
 from {{ ref('fct_crm_deals') }}
 where is_closed and closed_date is not null

@@ -19,8 +19,7 @@ renamed as (
         first_name_hash,
         last_name_hash,
 
-        -- strings
-        company,
+        -- strings (not the contact's company: a sole trader's company name is a person's name)
         lifecycle_stage,
         lead_status,
         original_source,
