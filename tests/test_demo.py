@@ -11,6 +11,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import random
 from pathlib import Path
 
 import duckdb
@@ -18,7 +19,7 @@ import pytest
 import yaml
 
 from pipelines.cli import EXIT_HELD, EXIT_OK, main
-from pipelines.demo import shop
+from pipelines.demo import crm_records, fx_rates, google_ads, hubspot, paid_media, salesforce, shop
 from pipelines.demo.landing import CUT_ORDERS, DEMO_END, demo_as_of, write_demo_landing
 from pipelines.settings import DEFAULT_KPI_DEFINITIONS_DIR
 from tests.conftest import environment, warehouse_env
@@ -30,6 +31,9 @@ AS_OF = demo_as_of(DEMO_END)  # 2026-12-01
 HELD = "repeat_purchases_per_customer"  # the only KPI whose fact reads raw.orders
 REASON = "held: volume_within_expected_range on raw.orders since 2026-12-01"
 NOTES_FILE = DEFAULT_KPI_DEFINITIONS_DIR / "notes" / "2026.yml"
+START = DEMO_END - dt.timedelta(days=DAYS - 1)
+NOVEMBER = (dt.date(2026, 11, 1), dt.date(2026, 12, 1))
+SEED = 7  # write_demo_landing's default
 
 
 def _run(root: Path, landing: Path) -> int:
@@ -55,6 +59,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
     scorecard = {row[names.index("kpi_id")]: dict(zip(names, row, strict=True)) for row in rows}
     return {
         "landing": landing,
+        "work": root / "warehouse" / "work" / "kpi_work.duckdb",
+        "published": root / "warehouse" / "published" / "kpi.duckdb",
         "latest": latest,
         "exit": (first, second),
         "out": buffer.getvalue(),
@@ -110,22 +116,16 @@ def test_the_demo_holds_exactly_the_orders_kpi_and_builds_every_other(demo):
     held = {k: r["held_reason"] for k, r in scorecard.items() if r["held_reason"]}
     assert held == {HELD: REASON}
     assert scorecard[HELD]["status"] == "held"
-    # The demo has no CRM exports yet: the key KPIs that read the CRM have no data.
-    no_crm = {"crm_win_rate", "crm_lead_to_customer_rate", "paid_cost_per_lead"}
     for kpi, row in scorecard.items():
-        if row["role"] == "metric":
-            assert row["status"] == "metric", kpi
-        elif kpi in no_crm:
-            assert row["status"] == "no data", kpi
-        elif kpi != HELD:
-            assert row["status"] in {"on track", "at risk", "off track"}, (kpi, row["status"])
+        if kpi != HELD:
+            built = {"metric"} if row["role"] == "metric" else {"on track", "at risk", "off track"}
+            assert row["status"] in built, (kpi, row["status"])
     statuses = [r["status"] for r in scorecard.values()]
     assert {s: statuses.count(s) for s in set(statuses)} == {
-        "on track": 5,
+        "on track": 8,
         "at risk": 1,
         "off track": 2,
         "held": 1,
-        "no data": 3,
         "metric": 9,
     }
     out = " ".join(demo["out"].split())
@@ -157,7 +157,7 @@ def test_the_shipped_notes_attach_to_the_periods_the_demo_shows(demo):
     # sessions down on October, organic conversions below 400.
     _, conversions = _ga4(demo["landing"], week, week + dt.timedelta(days=7), None)
     assert scorecard["cro_conversions"]["value"] == conversions < 250
-    assert scorecard["cro_conversions"]["status"] == "metric"  # a supporting metric
+    assert scorecard["cro_conversions"]["status"] == "metric"  # a driver of the conversion rate
     november = _ga4(demo["landing"], month, dt.date(2026, 12, 1), "Organic Search")
     october = _ga4(demo["landing"], dt.date(2026, 10, 1), month, "Organic Search")
     growth = (november[0] - october[0]) / october[0] * 100
@@ -189,8 +189,268 @@ def test_a_failed_check_on_the_first_run_of_a_new_warehouse_holds_and_builds_the
         rows = con.execute("select kpi_id, status, held_reason from bi.kpi_scorecard").fetchall()
     held = {kpi: reason for kpi, status, reason in rows if status == "held"}
     assert held == {HELD: REASON}
-    # built: key KPIs with a status, metrics, and the CRM KPIs without data (no CRM exports)
-    shown = ("on track", "at risk", "off track", "metric", "no data")
-    built = {kpi for kpi, status, _ in rows if status in shown}
+    built = {
+        kpi for kpi, status, _ in rows if status in ("on track", "at risk", "off track", "metric")
+    }
     assert built == {kpi for kpi, _, _ in rows} - {HELD}
     assert len(built) == 20
+
+
+# The paid media, rates and CRM exports: every file loads through the real loader with no rejected
+# row, and what it loads equals the records the demo wrote the files from.
+
+
+def _query(path: Path, sql: str, *params: object) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def _in_november(day: dt.date) -> bool:
+    return NOVEMBER[0] <= day < NOVEMBER[1]
+
+
+def _loaded_without_rejects(demo, source: str, folder: str) -> None:
+    files = sorted(f"{folder}/{p.name}" for p in (demo["landing"] / folder).iterdir())
+    log = _query(
+        demo["work"],
+        "select file_path, status, rows_read, rows_loaded, rows_rejected from raw.load_log"
+        " where source = ? order by file_path",
+        source,
+    )
+    assert [row[0] for row in log] == files
+    for path, status, read, loaded, rejected in log:
+        assert (status, rejected) == ("loaded", 0), path
+        assert read == loaded > 0, path
+    assert _query(
+        demo["work"], "select count(*) from raw.rejected_rows where source = ?", source
+    ) == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("source", "folder"),
+    [
+        ("google_ads", "google_ads"),
+        ("microsoft_ads", "microsoft_ads"),
+        ("meta_ads", "meta_ads"),
+        ("fx_rates", "fx_rates"),
+    ],
+)
+def test_every_paid_media_and_rates_export_loads_with_no_rejected_row(demo, source, folder):
+    _loaded_without_rejects(demo, source, folder)
+
+
+def test_november_meta_and_microsoft_figures_equal_the_generating_records(demo):
+    meta = [r for r in paid_media.meta_ads_days(START, DAYS, 1.0, SEED) if _in_november(r.day)]
+    microsoft = [
+        r for r in paid_media.microsoft_ads_days(START, DAYS, 1.0, SEED) if _in_november(r.day)
+    ]
+    november = "date_day >= date '2026-11-01' and date_day < date '2026-12-01'"
+    [(cost, purchases, clicks, rows)] = _query(
+        demo["work"],
+        "select sum(cost), sum(conversions), sum(clicks), count(*)"
+        f" from raw.meta_ads_campaign_days where {november}",
+    )
+    assert rows == len(meta) == 30 * len(paid_media.META_CAMPAIGNS)
+    assert cost == pytest.approx(sum(r.cost for r in meta))
+    assert purchases == pytest.approx(sum(r.conversions for r in meta))
+    assert clicks == sum(r.clicks for r in meta)
+    [(spend, revenue, currencies)] = _query(
+        demo["work"],
+        "select sum(cost), sum(conversion_value), list(distinct currency_code)"
+        f" from raw.microsoft_ads_campaign_days where {november}",
+    )
+    assert spend == pytest.approx(sum(r.cost for r in microsoft))
+    assert revenue == pytest.approx(sum(r.conversion_value for r in microsoft))
+    assert currencies == ["EUR"]
+
+
+def test_the_ecb_file_has_working_days_only_and_its_rates_load_as_written(demo):
+    rates = fx_rates.demo_rates(START, DEMO_END, SEED)
+    loaded = {
+        (day, currency): rate
+        for day, currency, rate in _query(
+            demo["work"], "select rate_date, currency_code, units_per_euro from raw.fx_rates_daily"
+        )
+    }
+    written = {
+        (day, currency): series[index]
+        for currency, series in rates.rates.items()
+        for index, day in enumerate(rates.days)
+        if series[index] is not None
+    }
+    assert loaded == pytest.approx(written)
+    assert not any(day.weekday() >= 5 for day, _ in loaded)  # no weekend rows
+    missing = sum(value is None for series in rates.rates.values() for value in series)
+    assert 0 < missing == len(rates.days) * len(rates.rates) - len(loaded)  # N/A gives no row
+    assert min(day for day, _ in loaded) < START  # every demo day has a rate on or before it
+
+
+def test_the_usd_google_ads_account_is_converted_at_the_ecb_rate_of_its_day(demo):
+    rates = fx_rates.demo_rates(START, DEMO_END, SEED)
+    usd = [v for v in google_ads.usd_campaign_days(START, DAYS, SEED) if _in_november(v[0])]
+    [(raw_cost, rows)] = _query(
+        demo["work"],
+        "select sum(cost), count(*) from raw.google_ads_campaign_days where currency_code = 'USD'"
+        " and date_day >= date '2026-11-01' and date_day < date '2026-12-01'",
+    )
+    assert (raw_cost, rows) == (pytest.approx(sum(v[4] for v in usd)), len(usd))
+    # Saturday 2026-11-28 takes Friday's rate
+    day = dt.date(2026, 11, 28)
+    expected = sum(v[4] for v in usd if v[0] == day) / rates.rate_on("USD", dt.date(2026, 11, 27))
+    [(cost,)] = _query(
+        demo["published"],
+        "select sum(cost) from marts.fct_ad_performance_daily"
+        " where platform = 'google_ads' and currency_code = 'USD' and date_day = ?",
+        day,
+    )
+    assert cost == pytest.approx(expected)
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_crm_exports_tell_a_coherent_story_with_the_ad_spend(demo):
+    """From the files themselves: win rate, deal sizes, sales cycles, lead-to-customer share,
+    and November's cost per paid lead against the spend the ad exports loaded."""
+    crm_folder = demo["landing"] / "crm"
+    deals = _csv_rows(crm_folder / "hubspot-crm-exports-all-deals-2026-12-01.csv")
+    closed = [d for d in deals if d["Deal Stage"] in ("Closed won", "Closed lost")]
+    won = [d for d in closed if d["Deal Stage"] == "Closed won"]
+    assert 0.20 <= len(won) / len(closed) <= 0.35
+    assert {d["Currency"] for d in deals} == {"EUR", "GBP", "USD"}
+    amounts = sorted(float(d["Amount in company currency"]) for d in deals)
+    assert 2_000 <= amounts[len(amounts) // 2] <= 10_000  # a median of thousands of euros
+
+    def stamp(text: str) -> dt.datetime:
+        return dt.datetime.strptime(text, "%Y-%m-%d %H:%M")
+
+    cycles = sorted((stamp(d["Close Date"]) - stamp(d["Create Date"])).days for d in closed)
+    assert 14 <= cycles[len(cycles) // 2] <= 60  # weeks
+    contacts = _csv_rows(crm_folder / "hubspot-crm-exports-all-contacts-2026-12-01.csv")
+    customers = [c for c in contacts if c["Became a Customer Date"]]
+    assert {c["Lifecycle Stage"] for c in customers} == {"Customer"}
+    assert 0.01 <= len(customers) / len(contacts) <= 0.10
+    paid = [
+        c
+        for c in contacts
+        if c["Original Traffic Source"] in ("Paid Search", "Paid Social")
+        and _in_november(stamp(c["Create Date"]).date())
+    ]
+    spend = sum(
+        _query(
+            demo["work"],
+            f"select coalesce(sum(cost), 0) from raw.{table} where currency_code = 'EUR'"
+            " and date_day >= date '2026-11-01' and date_day < date '2026-12-01'",
+        )[0][0]
+        for table in (
+            "google_ads_campaign_days",
+            "microsoft_ads_campaign_days",
+            "meta_ads_campaign_days",
+        )
+    )
+    assert 10 <= spend / len(paid) <= 100  # tens of euros per paid lead
+
+
+def test_every_crm_export_loads_with_no_rejected_row(demo):
+    _loaded_without_rejects(demo, "crm", "crm")
+
+
+def test_the_latest_crm_snapshots_equal_the_generating_records(demo):
+    rates = fx_rates.demo_rates(START, DEMO_END, SEED)
+    records = crm_records.crm_records(START, DAYS, 1.0, SEED, rates)
+    last = crm_records.snapshot_days(START, DEMO_END)[-1]
+    moment = hubspot.snapshot_moment(last)
+    latest = "snapshot_at = (select max(snapshot_at) from raw.{table} where crm = '{crm}')"
+    created = [c for c in hubspot.contacts_on(records, moment) if _in_november(c.created_at.date())]
+    [(contacts, paid_search)] = _query(
+        demo["work"],
+        "select count(*), count(*) filter (where original_source = 'Paid Search')"
+        " from raw.crm_contacts where crm = 'hubspot'"
+        " and created_at >= timestamp '2026-11-01' and created_at < timestamp '2026-12-01'"
+        " and " + latest.format(table="crm_contacts", crm="hubspot"),
+    )
+    assert contacts == len(created)
+    assert paid_search == sum(c.source == "Paid Search" for c in created)
+    won = [
+        d
+        for d in hubspot.deals_on(records, moment)
+        if d.won and d.is_closed_on(moment) and _in_november(d.closes_at.date())
+    ]
+    [(count, amount)] = _query(
+        demo["work"],
+        "select count(*), sum(amount_company) from raw.crm_deals where crm = 'hubspot' and is_won"
+        " and closed_at >= timestamp '2026-11-01' and closed_at < timestamp '2026-12-01'"
+        " and " + latest.format(table="crm_deals", crm="hubspot"),
+    )
+    assert count == len(won)
+    assert amount == pytest.approx(
+        sum(hubspot.amount_in_company_currency(d, moment, rates) for d in won)
+    )
+    opportunities = salesforce.opportunities_on(records, last)
+    [(rows, wins)] = _query(
+        demo["work"],
+        "select count(*), count(*) filter (where is_won) from raw.crm_deals"
+        " where crm = 'salesforce' and " + latest.format(table="crm_deals", crm="salesforce"),
+    )
+    assert rows == len(opportunities)
+    assert wins == sum(o.won and salesforce.is_closed_on(o, last) for o in opportunities)
+
+
+def test_the_crm_and_paid_kpis_have_values_on_the_demos_last_periods(demo):
+    """Win rate (2026-Q3, both CRMs), cost per paid lead (November) and lead-to-customer rate
+    (the August cohort, the last one whose 90 days have passed), from the generating records."""
+    rates = fx_rates.demo_rates(START, DEMO_END, SEED)
+    records = crm_records.crm_records(START, DAYS, 1.0, SEED, rates)
+    last = crm_records.snapshot_days(START, DEMO_END)[-1]
+    moment = hubspot.snapshot_moment(last)
+    q3 = (dt.date(2026, 7, 1), dt.date(2026, 10, 1))
+    deals = [
+        d.won
+        for d in hubspot.deals_on(records, moment)
+        if d.is_closed_on(moment) and q3[0] <= d.closes_at.date() < q3[1]
+    ] + [
+        o.won
+        for o in salesforce.opportunities_on(records, last)
+        if salesforce.is_closed_on(o, last) and q3[0] <= o.closes < q3[1]
+    ]
+    scorecard = demo["scorecard"]
+    win = scorecard["crm_win_rate"]
+    assert win["period_start"] == q3[0]
+    assert win["value"] == pytest.approx(100 * sum(deals) / len(deals))
+
+    contacts = hubspot.contacts_on(records, moment)
+    paid = [
+        c
+        for c in contacts
+        if c.source in ("Paid Search", "Paid Social") and _in_november(c.created_at.date())
+    ]
+    eur_account = google_ads.campaign_days(START, DAYS, 1.0, random.Random(f"google_ads-{SEED}"))
+    cost = sum(v[4] for v in eur_account if _in_november(v[0]))
+    cost += sum(
+        v[4] / rates.rate_on("USD", v[0])
+        for v in google_ads.usd_campaign_days(START, DAYS, SEED)
+        if _in_november(v[0])
+    )
+    platforms = paid_media.microsoft_ads_days(START, DAYS, 1.0, SEED) + paid_media.meta_ads_days(
+        START, DAYS, 1.0, SEED
+    )
+    cost += sum(r.cost for r in platforms if _in_november(r.day))
+    per_lead = scorecard["paid_cost_per_lead"]
+    assert per_lead["period_start"] == NOVEMBER[0]
+    assert per_lead["value"] == pytest.approx(cost / len(paid))
+    assert 10 <= per_lead["value"] <= 100
+
+    august = [c for c in contacts if c.created_at.month == 8]
+    converted = [
+        c
+        for c in august
+        if c.customer_at is not None and c.customer_at - c.created_at <= dt.timedelta(days=90)
+    ]
+    cohort = scorecard["crm_lead_to_customer_rate"]
+    assert cohort["period_start"] == dt.date(2026, 8, 1)
+    assert cohort["value"] == pytest.approx(100 * len(converted) / len(august))
+    for kpi in ("crm_new_leads", "crm_pipeline_created", "paid_blended_roas"):
+        assert scorecard[kpi]["period_start"] in (NOVEMBER[0], dt.date(2026, 11, 23)), kpi
+        assert scorecard[kpi]["value"] is not None, kpi

@@ -1,4 +1,7 @@
-"""Demo Google Ads campaign reports with the Day segment, one file per month, mixed variants."""
+"""Demo Google Ads campaign reports with the Day segment, one file per month, mixed variants.
+
+The reports are a manager account's: the shop's own account in EUR and a second client account in
+USD, each row with its account's currency code."""
 
 from __future__ import annotations
 
@@ -82,6 +85,7 @@ class Campaign:
     cpc: float
     conversion_rate: float
     order_value: float
+    currency: str = "EUR"
 
 
 CAMPAIGNS = [
@@ -113,6 +117,34 @@ CAMPAIGNS = [
         "20314155", "NL | Shopping | Bestsellers", "Shopping", 9000, 0.016, 0.55, 0.014, 109.0
     ),
     Campaign("20314156", "NL | Display | Remarketing", "Display", 14500, 0.0033, 0.28, 0.004, 95.0),
+]
+
+
+# A second client account of the manager account, in US dollars (a US reseller's web shop): its
+# report rows keep their own currency code, and the warehouse converts them with the ECB rates.
+USD_CAMPAIGNS = [
+    Campaign(
+        "31820401",
+        "US | Search | Teak Patio Furniture",
+        "Search",
+        2400,
+        0.045,
+        1.35,
+        0.03,
+        210.0,
+        "USD",
+    ),
+    Campaign(
+        "31820402",
+        "US | Shopping | Bestsellers",
+        "Shopping",
+        5200,
+        0.015,
+        0.82,
+        0.016,
+        175.0,
+        "USD",
+    ),
 ]
 
 
@@ -163,6 +195,22 @@ def campaign_days(start: dt.date, days: int, scale: float, rng: random.Random):
             yield day, campaign, impressions, clicks, cost, conversions, value
 
 
+def usd_campaign_days(start: dt.date, days: int, seed: int):
+    """The USD account's (day, campaign, impressions, clicks, cost, conversions, value) rows, from
+    their own random stream (the EUR account's rows stay as they were)."""
+    rng = random.Random(f"google_ads-usd-{seed}")
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        season = _season(day)
+        for campaign in USD_CAMPAIGNS:
+            impressions = max(0, round(campaign.impressions * season * rng.uniform(0.8, 1.2)))
+            clicks = min(impressions, round(impressions * campaign.ctr * rng.uniform(0.85, 1.15)))
+            cost = round(clicks * campaign.cpc * rng.uniform(0.9, 1.1), 2)
+            conversions = round(clicks * campaign.conversion_rate * rng.uniform(0.6, 1.4), 2)
+            value = round(conversions * campaign.order_value * rng.uniform(0.8, 1.2), 2)
+            yield day, campaign, impressions, clicks, cost, conversions, value
+
+
 def _row(values, locale: str) -> list[str]:
     day, campaign, impressions, clicks, cost, conversions, value = values
     ctr = format_percent(clicks / impressions, locale) if impressions else "--"
@@ -174,7 +222,7 @@ def _row(values, locale: str) -> list[str]:
         campaign.campaign_id,
         "Enabled" if locale == "en" else "Ingeschakeld",
         campaign.campaign_type,
-        "EUR",
+        campaign.currency,
         format_number(impressions, 0, locale),
         format_number(clicks, 0, locale),
         ctr,
@@ -212,6 +260,10 @@ def write_reports(out_dir: Path, start: dt.date, days: int, scale: float, seed: 
     by_month: dict[tuple[int, int], list] = {}
     for values in campaign_days(start, days, scale, rng):
         by_month.setdefault((values[0].year, values[0].month), []).append(values)
+    for values in usd_campaign_days(start, days, seed):
+        by_month[(values[0].year, values[0].month)].append(values)
+    for rows in by_month.values():
+        rows.sort(key=lambda values: values[0])  # by day (stable: EUR campaigns first)
     written = []
     for index, ((year, month), rows) in enumerate(sorted(by_month.items())):
         locale, encoding, delimiter = VARIANTS[index % len(VARIANTS)]

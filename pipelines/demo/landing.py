@@ -17,7 +17,16 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pipelines.demo import google_ads, search_console, shop
+from pipelines.demo import (
+    crm_records,
+    fx_rates,
+    google_ads,
+    hubspot,
+    paid_media,
+    salesforce,
+    search_console,
+    shop,
+)
 
 DEMO_END = dt.date(2026, 11, 30)
 CUT_ORDERS = 3  # orders of the last day left in the cut-off export
@@ -61,4 +70,22 @@ def write_demo_landing(
     if deliveries != "latest":
         written += shop.write_tickets(out_dir, start, days, scale, seed, end_of_data)
         written += shop.write_surveys(out_dir, start, days, scale, seed)
+        written += write_paid_media_and_crm(out_dir, start, end, days, scale, seed)
     return written
+
+
+def write_paid_media_and_crm(
+    out_dir: Path, start: dt.date, end: dt.date, days: int, scale: float, seed: int
+) -> list[Path]:
+    """Microsoft Advertising, Meta Ads, the ECB rates and the CRM snapshots (HubSpot and
+    Salesforce)."""
+    rates = fx_rates.demo_rates(start, end, seed)
+    records = crm_records.crm_records(start, days, scale, seed, rates)
+    snapshots = crm_records.snapshot_days(start, end)
+    return [
+        *paid_media.write_microsoft_ads(out_dir, start, days, scale, seed),
+        *paid_media.write_meta_ads(out_dir, start, days, scale, seed),
+        *fx_rates.write_rates(out_dir, rates),
+        *hubspot.write_exports(out_dir, records, snapshots, rates),
+        *salesforce.write_reports(out_dir, records, snapshots, rates),
+    ]
