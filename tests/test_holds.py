@@ -129,7 +129,7 @@ def test_a_failed_check_holds_only_the_kpis_downstream_of_its_table(
         assert any(REASON in reason for reason in verdict["reasons"])
 
         # The run summary says what was held and why; the scorecard shows it instead of a status.
-        assert "3 KPI(s) held at their last good values" in out
+        assert f"{len(ADS)} KPI(s) held at their last good values" in out
         for kpi in ADS:
             assert f"{kpi}: {REASON}" in out
 

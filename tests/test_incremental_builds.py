@@ -125,12 +125,22 @@ def test_late_day_changes_only_its_weeks_kpi_values(incremental):
     assert after[("sea_roas", week)][0] == pytest.approx(8.0)
     # Google Ads is the only ad platform in the fixture: the blended ROAS is the same 400 / 50
     assert after[("paid_blended_roas", week)][0] == pytest.approx(8.0)
+    # The month's cost per lead reads the same ad cost: September's numerator grows by the late
+    # 50.00 (the fixture has no CRM contacts, so the month has no leads and no value).
+    month = D(2026, 9, 1)
+    cost_before, cost_after = (
+        before[("paid_cost_per_lead", month)],
+        after[("paid_cost_per_lead", month)],
+    )
+    assert cost_after[1] - cost_before[1] == pytest.approx(50.0)
+    assert cost_after[0] is None and cost_before[0] is None
     changed = {key for key in before if before[key] != after[key]}
     assert changed == {
         ("sea_conversions", week),
         ("sea_cpa", week),
         ("sea_roas", week),
         ("paid_blended_roas", week),
+        ("paid_cost_per_lead", month),
     }
     # Only those periods were rewritten: every other row keeps the run that built it.
     run_id = incremental["run"].result.run_id
