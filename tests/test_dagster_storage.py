@@ -66,10 +66,9 @@ def test_runs_and_their_events_are_kept_by_the_pooled_storage(dagster_home: Path
 
 
 def test_a_deleted_run_leaves_no_open_file_behind(dagster_home: Path) -> None:
-    with environment(DAGSTER_HOME=str(dagster_home)):
-        with dg.DagsterInstance.get() as instance:
-            result = JOB.execute_in_process(instance=instance)
-            instance.delete_run(result.run_id)
-            assert instance.get_run_by_id(result.run_id) is None
-            assert not instance.all_logs(result.run_id)
-            assert JOB.execute_in_process(instance=instance).success
+    with environment(DAGSTER_HOME=str(dagster_home)), dg.DagsterInstance.get() as instance:
+        result = JOB.execute_in_process(instance=instance)
+        instance.delete_run(result.run_id)
+        assert instance.get_run_by_id(result.run_id) is None
+        assert not instance.all_logs(result.run_id)
+        assert JOB.execute_in_process(instance=instance).success
