@@ -243,8 +243,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not args.verbose:
             sink = quiet_dbt.enter_context(dbt_log.open("w", encoding="utf-8"))
             quiet_dbt.enter_context(contextlib.redirect_stdout(sink))
+        tags = run_tags()
+        if args.full_checks:
+            from pipelines.checks.raw_checks import FULL_CHECKS_TAG
+
+            tags[FULL_CHECKS_TAG] = "true"
         result = job.execute_in_process(
-            instance=instance, run_config=run_config, raise_on_error=False, tags=run_tags()
+            instance=instance, run_config=run_config, raise_on_error=False, tags=tags
         )
         timings = run_timings(instance, result, clock, started, process_start)
     summary_path = write_run_summary(settings, result, timings)
@@ -685,6 +690,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict",
         action="store_true",
         help="refuse to start when any KPI definition has errors (default: leave that KPI out)",
+    )
+    run.add_argument(
+        "--full-checks",
+        action="store_true",
+        help="re-validate every row of the raw tables (default: the files added since the "
+        "tables last passed; a new warehouse is always checked in full)",
     )
     run.set_defaults(func=cmd_run)
 

@@ -30,7 +30,7 @@ from pipelines.checks.holds import (
     partial_day_rows,
     update_holds,
 )
-from pipelines.checks.raw_checks import failed_checks
+from pipelines.checks.raw_checks import FULL_CHECKS_TAG, failed_checks
 from pipelines.dbt_manifest import FINGERPRINT_FILE
 from pipelines.engines import SPARK_TABLE_COMMENT
 from pipelines.ingest.raw_store import RawStore, ensure_table_dirs
@@ -246,13 +246,15 @@ def _latest_partial_days(warehouse: WarehouseResource, as_of: dt.datetime) -> li
     return found
 
 
-def decide_holds(warehouse: WarehouseResource, manifest: Mapping[str, Any]) -> HeldSelection:
+def decide_holds(
+    warehouse: WarehouseResource, manifest: Mapping[str, Any], *, full_checks: bool = False
+) -> HeldSelection:
     """Evaluate (or reuse) the blocking checks of every raw data table, update the holds and
     record the held KPIs and sources in raw.check_holds for the models that report them."""
     raw = warehouse.raw
     as_of_ts = run_context_values(raw).get("as_of_ts")  # this run's: run_context is upstream
     as_of = dt.datetime.fromisoformat(as_of_ts) if as_of_ts else dt.datetime.now()
-    failing = failed_checks(warehouse, as_of)
+    failing = failed_checks(warehouse, as_of, full=full_checks)
     holds = update_holds(warehouse.build_state_dir, failing, as_of.date())
     selection = held_selection(manifest, holds)
     partial = partial_day_rows(manifest, _latest_partial_days(warehouse, as_of))
@@ -286,7 +288,8 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
         clock = StageClock()
         with writer_lock(lock_target, what=f"run {context.run.run_id[:8]} (dbt build)"):
             with clock.stage("raw_checks/holds"):
-                selection = decide_holds(warehouse, manifest)
+                full = context.run.tags.get(FULL_CHECKS_TAG) == "true"
+                selection = decide_holds(warehouse, manifest, full_checks=full)
             # Held KPIs and stale sources are alerted in every run they occur, also one that
             # finds nothing new to build (a source that stopped delivering looks like that).
             with clock.stage("raw_checks/holds_alert"):
