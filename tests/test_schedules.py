@@ -41,7 +41,7 @@ def test_the_weekly_run_asks_for_full_raw_checks_and_the_other_days_do_not():
     from pipelines.schedules import FULL_CHECKS_WEEKDAY, full_checks_tags
 
     monday = dt.date(2026, 10, 5)
-    assert FULL_CHECKS_WEEKDAY == monday.weekday()
+    assert monday.weekday() == FULL_CHECKS_WEEKDAY
     assert full_checks_tags(monday) == {FULL_CHECKS_TAG: "true"}
     for offset in range(1, 7):
         assert full_checks_tags(monday + dt.timedelta(days=offset)) == {}
