@@ -13,7 +13,9 @@ over several runs, and reports medians of:
 
 Each figure comes with its ratio to the reference, rows/s (landing rows read by the full build)
 and peak memory (RSS of the whole process tree). The KPI values of the reference and the full
-build are compared as a sanity check. Results: benchmarks/results/pipeline-<scale>.json.
+build are compared as a sanity check. Each run's stages (its run-summary.json, see
+pipelines/stage_timings.py) are printed as one table of medians per kind of run and kept under
+`stages` in the results: benchmarks/results/pipeline-<scale>.json.
 """
 
 from __future__ import annotations
