@@ -31,7 +31,7 @@ def test_the_plugin_points_the_connection_at_the_warehouse_s_file(tmp_path, monk
 
 def test_a_file_name_other_than_the_profile_s_is_refused_naming_both(tmp_path, monkeypatch):
     monkeypatch.setenv("KPI_WORK_DB_PATH", str(tmp_path / "other.duckdb"))
-    with pytest.raises(ValueError, match="other.duckdb.*kpi_work.duckdb"):
+    with pytest.raises(ValueError, match=r"other\.duckdb.*kpi_work\.duckdb"):
         work_db_path("kpi_work.duckdb")
 
 
