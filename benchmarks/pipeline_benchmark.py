@@ -13,7 +13,9 @@ over several runs, and reports medians of:
 
 Each figure comes with its ratio to the reference, rows/s (landing rows read by the full build)
 and peak memory (RSS of the whole process tree). The KPI values of the reference and the full
-build are compared as a sanity check. Results: benchmarks/results/pipeline-<scale>.json.
+build are compared as a sanity check. Each run's stages (its run-summary.json, see
+pipelines/stage_timings.py) are printed as one table of medians per kind of run and kept under
+`stages` in the results: benchmarks/results/pipeline-<scale>.json.
 """
 
 from __future__ import annotations
@@ -90,9 +92,36 @@ def environment(root: Path, landing: Path) -> dict[str, str]:
     }
 
 
-def run(env: dict[str, str], as_of: dt.date) -> Measurement:
+def run(env: dict[str, str], as_of: dt.date, stages: list[dict[str, float]]) -> Measurement:
+    """One `kpi-warehouse run`; its stages (from its run-summary.json) are appended to `stages`."""
     command = [sys.executable, "-m", "pipelines.cli", "run", "--as-of", as_of.isoformat()]
-    return measure_command([*command, "--quiet"], env=env)
+    measurement = measure_command([*command, "--quiet"], env=env)
+    summary = Path(env["KPI_WORK_DB_PATH"]).parent / "logs" / "run-summary.json"
+    timings = json.loads(summary.read_text(encoding="utf-8"))["timings"]
+    stages.append({**timings["stages"], "unaccounted": timings["unaccounted_seconds"]})
+    return measurement
+
+
+def median_stages(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The median of each stage over the runs (a stage missing from a run counts as 0 s)."""
+    names = list(dict.fromkeys(name for stages in runs for name in stages))
+    return {
+        name: round(statistics.median(stages.get(name, 0.0) for stages in runs), 2)
+        for name in names
+    }
+
+
+def stage_table(stages: dict[str, dict[str, float]]) -> str:
+    """One line per stage, one column per kind of run (medians, seconds)."""
+    kinds = list(stages)
+    names = list(dict.fromkeys(name for per_kind in stages.values() for name in per_kind))
+    lines = [f"  {'stage':40}" + "".join(f"{kind:>22}" for kind in kinds)]
+    for name in names:
+        cells = "".join(f"{stages[kind].get(name, 0.0):>21.2f}s" for kind in kinds)
+        lines.append(f"  {name:40}{cells}")
+    totals = "".join(f"{sum(stages[kind].values()):>21.2f}s" for kind in kinds)
+    lines.append(f"  {'sum of the medians':40}{totals}")
+    return "\n".join(lines)
 
 
 def rows_read(raw: Path) -> int:
@@ -150,6 +179,7 @@ def main() -> None:
     shutil.rmtree(reference_landing, ignore_errors=True)
 
     full, nightly, idle = [], [], []
+    stages: dict[str, list[dict[str, float]]] = {"full": [], "nightly": [], "no_new_files": []}
     rows = 0
     sanity: dict[str, int] = {}
     for attempt in range(args.repeat):
@@ -158,7 +188,7 @@ def main() -> None:
         landing = root / "landing"
         landing_copy(cache, new_day, landing)
         env = environment(root, landing)
-        full.append(run(env, NEW_DAY))
+        full.append(run(env, NEW_DAY, stages["full"]))
         if attempt == 0:
             rows = rows_read(root / "raw")
             sanity = compare_with_reference(
@@ -169,8 +199,8 @@ def main() -> None:
             destination = landing / path.relative_to(cache)
             destination.parent.mkdir(parents=True, exist_ok=True)
             os.link(path, destination)
-        nightly.append(run(env, NEW_DAY + dt.timedelta(days=1)))
-        idle.append(run(env, NEW_DAY + dt.timedelta(days=1)))
+        nightly.append(run(env, NEW_DAY + dt.timedelta(days=1), stages["nightly"]))
+        idle.append(run(env, NEW_DAY + dt.timedelta(days=1), stages["no_new_files"]))
         shutil.rmtree(root, ignore_errors=True)
         print(
             f"run {attempt + 1}: full {full[-1].seconds:.1f}s, nightly {nightly[-1].seconds:.1f}s, "
@@ -197,6 +227,8 @@ def main() -> None:
         "repeat": args.repeat,
         "figures": figures,
         "reference_check": sanity,
+        # Median seconds per stage of each kind of run (pipelines/stage_timings.py).
+        "stages": {kind: median_stages(runs) for kind, runs in stages.items()},
         "git_commit": subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
         ).stdout.strip(),
@@ -210,6 +242,8 @@ def main() -> None:
             f"peak {figure['peak_rss_mb']:6.0f} MB"
         )
     print(f"  full build: {result['full_rows_per_second']:,} rows/s")
+    print(f"\nper stage (medians of {args.repeat} run(s)):")
+    print(stage_table(result["stages"]))
     print(
         f"  reference check: {sanity['compared']} KPI values compared, "
         f"{sanity['mismatched']} differ"

@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -182,7 +183,13 @@ EXIT_HELD = 3  # the run completed, but some KPIs are held by a failed check or 
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipelines.assets.ingestion import parse_rebuild_window
+    from pipelines.stage_timings import StageClock, process_started_at
+
+    clock = StageClock()
+    process_start = process_started_at()
+    clock.add("startup/imports", time.time() - process_start)
+    with clock.stage("startup/imports"):
+        from pipelines.assets.ingestion import parse_rebuild_window
 
     try:
         parse_rebuild_window(args.rebuild_from or "", args.rebuild_to or "")
@@ -191,13 +198,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     settings = Settings.from_env()
     _ensure_dagster_home(settings)
-    from dagster import DagsterInstance
+    with clock.stage("startup/imports"):
+        from dagster import DagsterInstance
 
-    from pipelines.dbt_manifest import left_out_definitions, prepare
-    from pipelines.definitions import build_definitions
+        from pipelines.dbt_manifest import left_out_definitions, prepare
+        from pipelines.definitions import build_definitions
 
     # With --strict, refuses (exit 2) on any definition with errors.
-    prepare(settings, strict=args.strict)
+    with clock.stage("startup/dbt_manifest"):
+        prepare(settings, strict=args.strict)
     from pipelines.landing_origin import LandingFolderChanged, check_landing_origin
 
     try:
@@ -206,8 +215,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         err.print(f"[red]{exc}[/red]\nNothing was run.", highlight=False)
         return EXIT_REFUSED
 
-    defs = build_definitions(settings)
-    job = defs.resolve_implicit_global_asset_job_def()
+    with clock.stage("startup/definitions"):
+        defs = build_definitions(settings)
+        job = defs.resolve_implicit_global_asset_job_def()
     run_config = {
         "ops": {
             "raw__run_context": {
@@ -226,16 +236,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     # ingestion and check messages stay on the terminal. --verbose shows dbt's lines too.
     dbt_log = settings.work_db_path.parent / "logs" / "dbt-output.log"
     dbt_log.parent.mkdir(parents=True, exist_ok=True)
+    started = time.time()
     with DagsterInstance.get() as instance, contextlib.ExitStack() as quiet_dbt:
         for run_id in release_dead_runs(instance):
             err.print(f"[yellow]an interrupted run ({run_id[:8]}) was cleaned up[/yellow]")
         if not args.verbose:
             sink = quiet_dbt.enter_context(dbt_log.open("w", encoding="utf-8"))
             quiet_dbt.enter_context(contextlib.redirect_stdout(sink))
+        tags = run_tags()
+        if args.full_checks:
+            from pipelines.checks.raw_checks import FULL_CHECKS_TAG
+
+            tags[FULL_CHECKS_TAG] = "true"
         result = job.execute_in_process(
-            instance=instance, run_config=run_config, raise_on_error=False, tags=run_tags()
+            instance=instance, run_config=run_config, raise_on_error=False, tags=tags
         )
+        timings = run_timings(instance, result, clock, started, process_start)
+    summary_path = write_run_summary(settings, result, timings)
     console.print(run_summary(result))
+    if args.verbose:
+        console.print(timings_table(timings))
+    console.print(f"run summary: {summary_path}", highlight=False, soft_wrap=True)
     if not args.verbose:
         console.print(f"dbt's output: {dbt_log}", highlight=False, soft_wrap=True)
     held = held_assets(result)
@@ -269,6 +290,43 @@ def cmd_run(args: argparse.Namespace) -> int:
         if code:
             return code
     return EXIT_HELD if held or left_out else EXIT_OK
+
+
+def run_timings(instance, result, clock, started: float, process_start: float) -> dict:
+    """The run's stages (pipelines/stage_timings.py): the fixed cost measured here, Dagster's
+    time up to the first step, each step, and the dbt step's own parts."""
+    from pipelines.stage_timings import dbt_step_stages, run_stages, step_spans, summary
+
+    spans = step_spans(instance, result.run_id)
+    fixed = dict(clock.seconds)
+    if spans:
+        fixed["startup/dagster_run"] = max(min(s.started for s in spans) - started, 0.0)
+    stages = run_stages(spans, dbt_step_stages(result.all_events), fixed)
+    ended = max([s.finished for s in spans] + [started])
+    return summary(stages, ended - process_start)
+
+
+def write_run_summary(settings: Settings, result, timings: dict) -> Path:
+    """`run-summary.json` beside dbt's log: the run, whether it succeeded, and its timings."""
+    import json
+
+    path = settings.work_db_path.parent / "logs" / "run-summary.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"run_id": result.run_id, "success": result.success, "timings": timings}
+    path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    return path
+
+
+def timings_table(timings: dict) -> Table:
+    """Wall time per stage, in run order, with the total and what no stage accounts for."""
+    table = Table(title="Time per stage", header_style="bold")
+    table.add_column("stage")
+    table.add_column("seconds", justify="right")
+    for name, seconds in timings["stages"].items():
+        table.add_row(name, f"{seconds:.2f}")
+    table.add_row("unaccounted", f"{timings['unaccounted_seconds']:.2f}")
+    table.add_row("[bold]total[/bold]", f"[bold]{timings['total_seconds']:.2f}[/bold]")
+    return table
 
 
 def held_assets(result) -> dict[str, str]:
@@ -632,6 +690,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict",
         action="store_true",
         help="refuse to start when any KPI definition has errors (default: leave that KPI out)",
+    )
+    run.add_argument(
+        "--full-checks",
+        action="store_true",
+        help="re-validate every row of the raw tables (default: the files added since the "
+        "tables last passed; a new warehouse is always checked in full)",
     )
     run.set_defaults(func=cmd_run)
 

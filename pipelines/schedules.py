@@ -6,6 +6,7 @@ that falls due that day (so a Monday that is the 1st of a quarter gives one run,
 fighting over the DuckDB writer), plus everything upstream of them and the published file.
 """
 
+import datetime as dt
 from collections.abc import Sequence
 
 import dagster as dg
@@ -14,6 +15,9 @@ from pipelines.kpis.models import Portfolio
 from pipelines.kpis.schedule_plan import cron_for, kpis_due
 
 KPI_JOB_NAME = "kpi_refresh"
+# The morning run of this weekday (Monday = 0) re-validates every row of the raw tables; the
+# other runs check the files added since a table last passed (pipelines/checks/incremental.py).
+FULL_CHECKS_WEEKDAY = 0
 KPI_SCHEDULE_NAME = "kpi_due_schedule"
 INGESTION_JOB_NAME = "ingestion"
 INGESTION_SCHEDULE_NAME = "nightly_ingestion"
@@ -43,7 +47,8 @@ def build_kpi_schedule(
         execution_timezone=timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Every morning: the KPIs whose period just closed (daily every day, weekly on "
-        "Mondays, monthly on the 1st, quarterly on the 1st of a quarter), in one run.",
+        "Mondays, monthly on the 1st, quarterly on the 1st of a quarter), in one run; the "
+        "Monday run re-validates every row of the raw tables (full checks).",
     )
     def kpi_due_schedule(context: dg.ScheduleEvaluationContext):
         day = context.scheduled_execution_time.date()
@@ -58,10 +63,17 @@ def build_kpi_schedule(
             run_key=f"kpis-{day.isoformat()}",
             asset_selection=sorted(resolved, key=lambda k: k.to_user_string()),
             run_config={"ops": {"raw__run_context": {"config": {"as_of": day.isoformat()}}}},
-            tags={"kpis_due": ",".join(due)},
+            tags={"kpis_due": ",".join(due), **full_checks_tags(day)},
         )
 
     return job, kpi_due_schedule
+
+
+def full_checks_tags(day: dt.date) -> dict[str, str]:
+    """The run tag asking for full raw checks, on the weekly full-check day."""
+    from pipelines.checks.raw_checks import FULL_CHECKS_TAG
+
+    return {FULL_CHECKS_TAG: "true"} if day.weekday() == FULL_CHECKS_WEEKDAY else {}
 
 
 def build_ingestion_schedule(*, timezone: str, time_of_day: str = "02:00"):

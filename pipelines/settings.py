@@ -119,6 +119,9 @@ class Settings:
         """Environment variables that dbt's profiles.yml and sources read."""
         return {
             "KPI_WORK_DB_PATH": str(self.work_db_path),
+            # The profile names the file only, so that it stays the same for every warehouse
+            # (dbt's partial parsing needs that); pipelines/dbt_work_database.py opens the path.
+            "KPI_WORK_DB_NAME": self.work_db_path.name,
             # DuckDB reads the local raw folder; a Spark cluster reads the raw layer where it is.
             "KPI_RAW_DIR": self.raw_url
             if self.raw_url and self.engine == Engine.spark

@@ -32,3 +32,16 @@ def test_weekly_kpi_runs_on_monday_with_its_upstream_and_the_published_file(fixt
 def test_no_run_when_no_kpi_falls_due(fixture_run):
     requests, _ = _evaluate(fixture_run.defs, dt.date(2026, 11, 25))  # a Wednesday
     assert requests == []
+
+
+def test_the_weekly_run_asks_for_full_raw_checks_and_the_other_days_do_not():
+    import datetime as dt
+
+    from pipelines.checks.raw_checks import FULL_CHECKS_TAG
+    from pipelines.schedules import FULL_CHECKS_WEEKDAY, full_checks_tags
+
+    monday = dt.date(2026, 10, 5)
+    assert monday.weekday() == FULL_CHECKS_WEEKDAY
+    assert full_checks_tags(monday) == {FULL_CHECKS_TAG: "true"}
+    for offset in range(1, 7):
+        assert full_checks_tags(monday + dt.timedelta(days=offset)) == {}

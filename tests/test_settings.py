@@ -152,3 +152,17 @@ def test_the_first_load_records_its_landing_folder(fixture_run):
     from pipelines.landing_origin import recorded_landing
 
     assert recorded_landing(fixture_run.settings.raw_dir) == str(fixture_run.root / "landing")
+
+
+def test_ingestion_options_follow_every_change_of_their_file(tmp_path, monkeypatch):
+    """Loaded once per file text: a rewrite of the same size is read again."""
+    from pipelines.ingest.options import load_options
+
+    monkeypatch.setenv("KPI_PII_SALT", "a-salt")
+    config = tmp_path / "ingestion.yml"
+    config.write_text("reject_threshold: 0.10\n")
+    assert load_options(config).reject_threshold == 0.10
+    config.write_text("reject_threshold: 0.20\n")
+    assert load_options(config).reject_threshold == 0.20
+    monkeypatch.setenv("KPI_PII_SALT", "another-salt")
+    assert load_options(config).pii_salt == "another-salt"

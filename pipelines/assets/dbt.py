@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import logging
 import shutil
+import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from pipelines.checks.holds import (
     partial_day_rows,
     update_holds,
 )
-from pipelines.checks.raw_checks import failed_checks
+from pipelines.checks.raw_checks import FULL_CHECKS_TAG, failed_checks
 from pipelines.dbt_manifest import FINGERPRINT_FILE
 from pipelines.engines import SPARK_TABLE_COMMENT
 from pipelines.ingest.raw_store import RawStore, ensure_table_dirs
@@ -38,6 +39,7 @@ from pipelines.kpis.models import Frequency
 from pipelines.kpis.schedule_plan import freshness_window, schedule_text
 from pipelines.publish.writer_lock import writer_lock
 from pipelines.resources import DUCKDB_WRITER_POOL, WarehouseResource
+from pipelines.stage_timings import DBT_STAGES_METADATA, StageClock, dbt_invocation_stages
 from pipelines.validation.asset_metadata import validation_for_assets
 
 log = logging.getLogger(__name__)
@@ -244,13 +246,15 @@ def _latest_partial_days(warehouse: WarehouseResource, as_of: dt.datetime) -> li
     return found
 
 
-def decide_holds(warehouse: WarehouseResource, manifest: Mapping[str, Any]) -> HeldSelection:
+def decide_holds(
+    warehouse: WarehouseResource, manifest: Mapping[str, Any], *, full_checks: bool = False
+) -> HeldSelection:
     """Evaluate (or reuse) the blocking checks of every raw data table, update the holds and
     record the held KPIs and sources in raw.check_holds for the models that report them."""
     raw = warehouse.raw
     as_of_ts = run_context_values(raw).get("as_of_ts")  # this run's: run_context is upstream
     as_of = dt.datetime.fromisoformat(as_of_ts) if as_of_ts else dt.datetime.now()
-    failing = failed_checks(warehouse, as_of)
+    failing = failed_checks(warehouse, as_of, full=full_checks)
     holds = update_holds(warehouse.build_state_dir, failing, as_of.date())
     selection = held_selection(manifest, holds)
     partial = partial_day_rows(manifest, _latest_partial_days(warehouse, as_of))
@@ -281,11 +285,15 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
         ensure_table_dirs(warehouse.raw, raw_table_schemas())
         warehouse.work_db.parent.mkdir(parents=True, exist_ok=True)
         lock_target = warehouse.writer_lock_target
+        clock = StageClock()
         with writer_lock(lock_target, what=f"run {context.run.run_id[:8]} (dbt build)"):
-            selection = decide_holds(warehouse, manifest)
+            with clock.stage("raw_checks/holds"):
+                full = context.run.tags.get(FULL_CHECKS_TAG) == "true"
+                selection = decide_holds(warehouse, manifest, full_checks=full)
             # Held KPIs and stale sources are alerted in every run they occur, also one that
             # finds nothing new to build (a source that stopped delivering looks like that).
-            notify_held_and_stale(warehouse, context.run.run_id, selection)
+            with clock.stage("raw_checks/holds_alert"):
+                notify_held_and_stale(warehouse, context.run.run_id, selection)
             held = list(_held_observations(context, selection, keys_by_uid))
             stamp = project.project_dir / project.target_path / FINGERPRINT_FILE
             inputs = build_inputs(warehouse.raw, stamp.read_text(), warehouse.engine)
@@ -295,21 +303,54 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
                     "Nothing new since the last complete build (the same raw files, as-of time "
                     "and definitions): dbt is not run, its tables are current."
                 )
+                _log_stages(context, clock.seconds)
                 yield from held
                 return
             forget(state_dir)  # a build that stops half-way must not count as current
             args = ["build"]
             if selection.exclude:
                 args += ["--exclude", " ".join(selection.exclude)]
-            events = list(dbt.cli(args, context=context).stream())
-            validation = validation_for_assets(Path(warehouse.definitions_dir), warehouse.raw)
-            yield from with_warehouse_metadata(events, warehouse.built_tables_reader(), validation)
+            started = time.time()
+            invocation = dbt.cli(args, context=context)
+            events = list(invocation.stream())
+            finished = time.time()
+            for name, seconds in dbt_invocation_stages(
+                started, finished, _run_results(invocation)
+            ).items():
+                clock.add(name, seconds)
+            with clock.stage("dbt/asset_metadata"):
+                validation = validation_for_assets(Path(warehouse.definitions_dir), warehouse.raw)
+                enriched = list(
+                    with_warehouse_metadata(events, warehouse.built_tables_reader(), validation)
+                )
+            _log_stages(context, clock.seconds)
+            yield from enriched
             yield from held
             if set(context.selected_asset_keys) == set(context.assets_def.keys):
                 record(state_dir, inputs)
         prune_invocation_dirs(project.project_dir / project.target_path)
 
     return kpi_warehouse_dbt
+
+
+def _run_results(invocation: Any) -> dict[str, Any] | None:
+    """dbt's run_results.json of an invocation (None when dbt wrote none)."""
+    try:
+        return dict(invocation.get_artifact("run_results.json"))
+    except (OSError, ValueError):
+        return None
+
+
+def _log_stages(context: dg.AssetExecutionContext, seconds: Mapping[str, float]) -> None:
+    """The dbt step's stages, as an observation of the run's context (`stage_timings`): the
+    run summary of `kpi-warehouse run` and the Dagster UI show them."""
+    stages = {name: round(value, 3) for name, value in seconds.items()}
+    context.log_event(
+        dg.AssetObservation(
+            asset_key=dg.AssetKey(["raw", "run_context"]),
+            metadata={DBT_STAGES_METADATA: dg.MetadataValue.json(stages)},
+        )
+    )
 
 
 def _held_observations(

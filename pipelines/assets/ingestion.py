@@ -10,7 +10,7 @@ from pydantic import Field
 
 from pipelines.build_state import raw_table_digest
 from pipelines.checks.freshness import check_freshness
-from pipelines.checks.raw_checks import SCHEMA_CHECK, VOLUME_CHECK, evaluate
+from pipelines.checks.raw_checks import FULL_CHECKS_TAG, SCHEMA_CHECK, VOLUME_CHECK, evaluate
 from pipelines.checks.volume import DATE_EXPRESSIONS
 from pipelines.ingest.landing import files_outside_sources
 from pipelines.ingest.raw_store import (
@@ -122,10 +122,20 @@ def build_ingestion_asset(spec: Source) -> dg.AssetsDefinition:
     return _ingest
 
 
+def full_checks_asked(context: dg.AssetCheckExecutionContext | dg.AssetExecutionContext) -> bool:
+    """Whether this run re-validates every row of the raw tables (`--full-checks`, weekly)."""
+    return context.run.tags.get(FULL_CHECKS_TAG) == "true"
+
+
 def _check_result(
-    warehouse: WarehouseResource, table: str, check: str, as_of: dt.datetime | None = None
+    warehouse: WarehouseResource,
+    table: str,
+    check: str,
+    as_of: dt.datetime | None = None,
+    *,
+    full: bool = False,
 ) -> dg.AssetCheckResult:
-    verdict = evaluate(warehouse, table, check, as_of)
+    verdict = evaluate(warehouse, table, check, as_of, full=full)
     description = verdict.description
     if not verdict.passed:
         description += (
@@ -154,11 +164,15 @@ def build_schema_check(table: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=raw_asset_key(table),
         name=SCHEMA_CHECK,
-        description=f"Types, keys and ranges of raw.{table} (pandera, inside DuckDB). A failure "
-        "holds the models and KPIs downstream of this table.",
+        description=f"Types, keys and ranges of raw.{table} (pandera, inside DuckDB): over the "
+        "files added since it last passed, their keys anti-joined against the earlier files; "
+        "over every row on a new warehouse, with `--full-checks` and in the weekly full-check "
+        "run. A failure holds the models and KPIs downstream of this table.",
     )
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        return _check_result(warehouse, table, SCHEMA_CHECK)
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        return _check_result(warehouse, table, SCHEMA_CHECK, full=full_checks_asked(context))
 
     return _check
 

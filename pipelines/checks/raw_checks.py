@@ -21,6 +21,8 @@ from typing import Any
 from pipelines.build_state import files_digest, raw_table_digest, run_context_values
 
 SCHEMA_CHECK = "pandera_schema"
+# The run tag that asks for full raw checks (`kpi-warehouse run --full-checks`, the weekly run).
+FULL_CHECKS_TAG = "kpi_warehouse/full_checks"
 VOLUME_CHECK = "volume_within_expected_range"
 _CHECK_SOURCES = {
     SCHEMA_CHECK: (Path(__file__).with_name("raw_schemas.py"),),
@@ -96,12 +98,84 @@ def cached_verdict(state_dir: Path, table: str, check: str, key: str) -> CheckVe
     return CheckVerdict(**{**verdict, "reused": True})
 
 
-def remember_verdict(state_dir: Path, key: str, verdict: CheckVerdict) -> None:
+def remember_verdict(state_dir: Path, key: str, verdict: CheckVerdict, **extra: object) -> None:
     path = _cache_file(state_dir, verdict.table, verdict.check)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps({"key": key, "verdict": asdict(verdict)}), encoding="utf-8")
+    entry = {"key": key, "verdict": asdict(verdict), **extra}
+    partial.write_text(json.dumps(entry), encoding="utf-8")
     partial.replace(path)
+
+
+def _file_states(files: list[Path]) -> dict[str, str]:
+    """Each raw file's name with its size and modification time (raw files are written once)."""
+    states = {}
+    for path in files:
+        stat = path.stat()
+        states[path.name] = f"{stat.st_size}|{stat.st_mtime_ns}"
+    return states
+
+
+def _earlier_files(state_dir: Path, table: str, files: dict[str, str]) -> set[str] | None:
+    """The files of the table's last schema verdict when that verdict passed, with this code,
+    and every one of them is still there unchanged; None otherwise (then all rows are checked)."""
+    try:
+        entry = json.loads(_cache_file(state_dir, table, SCHEMA_CHECK).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    earlier = entry.get("files")
+    if (
+        not isinstance(earlier, dict)
+        or entry.get("code") != _code_digest(SCHEMA_CHECK)
+        or not entry.get("verdict", {}).get("passed")
+        or any(files.get(name) != state for name, state in earlier.items())
+    ):
+        return None
+    return set(earlier)
+
+
+def _schema_verdict_over_new_files(
+    raw_dir: Path, table: str, files: list[Path], earlier: set[str]
+) -> CheckVerdict:
+    from pipelines.checks.incremental import check_new_files
+
+    new = [f for f in files if f.name not in earlier]
+    outcome = check_new_files(raw_dir, table, new, [f for f in files if f.name in earlier])
+    return CheckVerdict(
+        table,
+        SCHEMA_CHECK,
+        outcome.passed,
+        outcome.summary()[:2000],
+        {
+            "scope": "new files",
+            "rows_checked": outcome.rows,
+            "files_checked": len(outcome.files_checked),
+            "earlier_files_read": len(outcome.earlier_files_read),
+            "earlier_files_ruled_out": outcome.earlier_files_skipped,
+            "failed_checks": len(outcome.failures),
+        },
+    )
+
+
+def _evaluate_schema(warehouse: Any, table: str, full: bool) -> CheckVerdict:
+    """The schema verdict: remembered for the same files; over the new files only when the
+    table passed before and only gained files (unless `full`); else over every row."""
+    from pipelines.checks.incremental import data_files
+
+    raw_dir, state_dir = Path(warehouse.raw), Path(warehouse.build_state_dir)
+    key = verdict_key(raw_dir, table, SCHEMA_CHECK)
+    cached = cached_verdict(state_dir, table, SCHEMA_CHECK, key)
+    if cached is not None and not (full and cached.metadata.get("scope") == "new files"):
+        return cached
+    files = data_files(raw_dir, table)
+    states = _file_states(files)
+    earlier = None if full else _earlier_files(state_dir, table, states)
+    if earlier:
+        verdict = _schema_verdict_over_new_files(raw_dir, table, files, earlier)
+    else:
+        verdict = _schema_verdict(raw_dir, table)
+    remember_verdict(state_dir, key, verdict, code=_code_digest(SCHEMA_CHECK), files=states)
+    return verdict
 
 
 def _schema_verdict(raw_dir: Path, table: str) -> CheckVerdict:
@@ -114,7 +188,11 @@ def _schema_verdict(raw_dir: Path, table: str) -> CheckVerdict:
         SCHEMA_CHECK,
         outcome.passed,
         outcome.summary()[:2000],
-        {"rows_checked": outcome.rows, "failed_checks": len(outcome.failures)},
+        {
+            "scope": "full table",
+            "rows_checked": outcome.rows,
+            "failed_checks": len(outcome.failures),
+        },
     )
 
 
@@ -165,25 +243,29 @@ def _volume_context(warehouse: Any, table: str, as_of: dt.datetime) -> str:
 
 
 def evaluate(
-    warehouse: Any, table: str, check: str, as_of: dt.datetime | None = None
+    warehouse: Any,
+    table: str,
+    check: str,
+    as_of: dt.datetime | None = None,
+    *,
+    full: bool = False,
 ) -> CheckVerdict:
     """The verdict of one blocking check on the table's current files (remembered). `warehouse`
     is the WarehouseResource; `as_of` (naive, reporting time zone) matters for volume only and
-    defaults to the run context's."""
+    defaults to the run context's. The schema check reads only the files added since it last
+    passed, unless `full` (a full check re-validates every row; volume always reads the table's
+    daily counts)."""
     raw_dir, state_dir = Path(warehouse.raw), Path(warehouse.build_state_dir)
     if check == SCHEMA_CHECK:
-        key = verdict_key(raw_dir, table, check)
-    else:
-        if as_of is None:
-            recorded = run_context_values(raw_dir).get("as_of_ts")
-            as_of = dt.datetime.fromisoformat(recorded) if recorded else dt.datetime.now()
-        key = verdict_key(raw_dir, table, check, _volume_context(warehouse, table, as_of))
+        return _evaluate_schema(warehouse, table, full)
+    if as_of is None:
+        recorded = run_context_values(raw_dir).get("as_of_ts")
+        as_of = dt.datetime.fromisoformat(recorded) if recorded else dt.datetime.now()
+    key = verdict_key(raw_dir, table, check, _volume_context(warehouse, table, as_of))
     cached = cached_verdict(state_dir, table, check, key)
     if cached is not None:
         return cached
-    if check == SCHEMA_CHECK:
-        verdict = _schema_verdict(raw_dir, table)
-    elif check == VOLUME_CHECK:
+    if check == VOLUME_CHECK:
         assert as_of is not None
         verdict = _volume_verdict(warehouse, table, as_of)
     else:  # pragma: no cover - the check names above are the only ones
@@ -193,7 +275,11 @@ def evaluate(
 
 
 def failed_checks(
-    warehouse: Any, as_of: dt.datetime | None = None, tables: list[str] | None = None
+    warehouse: Any,
+    as_of: dt.datetime | None = None,
+    tables: list[str] | None = None,
+    *,
+    full: bool = False,
 ) -> dict[str, list[CheckVerdict]]:
     """Every raw data table (or those given) whose blocking checks fail, with the failures."""
     failing: dict[str, list[CheckVerdict]] = {}
@@ -201,7 +287,7 @@ def failed_checks(
         failures = [
             verdict
             for check in checks_of(table)
-            if not (verdict := evaluate(warehouse, table, check, as_of)).passed
+            if not (verdict := evaluate(warehouse, table, check, as_of, full=full)).passed
         ]
         if failures:
             failing[table] = failures

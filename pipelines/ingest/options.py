@@ -189,18 +189,33 @@ class MissingSaltError(RuntimeError):
     """Personal data cannot be hashed without a salt."""
 
 
+# The options last loaded, by the file's text and the settings they depend on: a run asks for
+# them in every step (about 40 times); reading the small file is cheap, parsing and validating it
+# is not.
+_LOADED: dict[tuple[str | None, str | None, str], IngestOptions] = {}
+
+
 def load_options(
     path: Path | None = None, *, reporting_timezone: str | None = None
 ) -> IngestOptions:
     path = path or configured_path("KPI_INGESTION_CONFIG", DEFAULT_CONFIG)
-    data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
     salt = os.environ.get("KPI_PII_SALT") or (
         DEMO_SALT if os.environ.get("KPI_DEMO_MODE") == "1" else None
     )
+    timezone = reporting_timezone or os.environ.get("KPI_REPORTING_TIMEZONE", "Europe/Amsterdam")
+    text = path.read_text(encoding="utf-8") if path.exists() else None
+    key = (text, salt, timezone)
+    if key not in _LOADED:
+        options = _load_options(path, text, salt, timezone)
+        _LOADED.clear()
+        _LOADED[key] = options
+    return _LOADED[key]  # frozen: callers cannot change what others get
+
+
+def _load_options(path: Path, text: str | None, salt: str | None, timezone: str) -> IngestOptions:
+    data = (yaml.safe_load(text) or {}) if text is not None else {}
     data["pii_salt"] = salt
-    data["reporting_timezone"] = reporting_timezone or os.environ.get(
-        "KPI_REPORTING_TIMEZONE", "Europe/Amsterdam"
-    )
+    data["reporting_timezone"] = timezone
     try:
         return IngestOptions.model_validate(data)
     except ValidationError as exc:
