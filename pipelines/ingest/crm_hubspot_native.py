@@ -21,8 +21,8 @@ How the Python rules are kept in SQL:
   the line of an earlier row with the same id) are filled in when the few rejected rows are read.
 
 Known differences (none occurs in an export HubSpot writes): digits outside ASCII (`\\d` in
-Python's patterns matches them, in DuckDB's not); a row with more cells than the header (DuckDB
-drops the extra cells, so the quarantined original text lacks them); `Is Deal Closed?` and the
+Python's patterns matches them, in DuckDB's not); a row with more than `EXTRA_CELLS` cells beyond
+the header (DuckDB drops the rest, so the quarantined original text lacks them); `Is Deal Closed?` and the
 currency code are folded and upper-cased by DuckDB (`lower`, `upper`), which differs from
 Python's `casefold`/`upper` only for letters like the German sharp s; broken quoting (a quote
 inside an unquoted cell) is read by DuckDB's CSV reader, not Python's.
@@ -64,6 +64,8 @@ _VALUE = "\x1d0"  # the cell's text
 _SECOND = "\x1d1"  # a second value (the pipeline), sent after \x1e in the value
 _LINE = "\x1dL"  # the line of the earlier row with the same id
 _PARTS = "\x1e"
+# Cells a row may have beyond the header and still be quoted whole in the quarantine.
+EXTRA_CELLS = 8
 NO_STAGE = "deal stage is present (closed and won follow from it)"
 _DUPLICATE = f"one row per id (also on line {_LINE})"
 _DATETIME = r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$"
@@ -508,7 +510,7 @@ def stage(
     """Type and check every row of a HubSpot CSV export in DuckDB; the good rows are staged as
     Parquet in `workdir` (lineage and, with `salt`, the hashes of personal data included)."""
     file = lineage.source_file
-    width = max([head.width, *(p + 1 for p in where.values() if p is not None)])
+    width = max([head.width, *(p + 1 for p in where.values() if p is not None)]) + EXTRA_CELLS
     csv_file = _File(
         path, head.encoding, head.delimiter, lines_before=head.lines, width=width, records_before=1
     )
