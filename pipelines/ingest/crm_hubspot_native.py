@@ -17,15 +17,18 @@ How the Python rules are kept in SQL:
 - a time without offset in `crm.timezone` becomes an instant with `sql_values.local_to_instant`:
   a wall time the spring change skips is read with the offset before the change (ICU does so),
   one the autumn change repeats as its first occurrence, as `crm_files.Clock` (Python's fold=0);
+- a repeated id is looked for among the rows that passed every other check; only when there is
+  one is the file read again with the window that names the earlier line (a third pass);
 - messages that name the row's own text (an unreadable amount, a stage the configuration misses,
   the line of an earlier row with the same id) are filled in when the few rejected rows are read.
 
 Known differences (none occurs in an export HubSpot writes): digits outside ASCII (`\\d` in
-Python's patterns matches them, in DuckDB's not); a row with more than `EXTRA_CELLS` cells beyond
-the header (DuckDB drops the rest, so the quarantined original text lacks them); `Is Deal Closed?` and the
-currency code are folded and upper-cased by DuckDB (`lower`, `upper`), which differs from
-Python's `casefold`/`upper` only for letters like the German sharp s; broken quoting (a quote
-inside an unquoted cell) is read by DuckDB's CSV reader, not Python's.
+Python's patterns matches them, in DuckDB's not); a row with more than `EXTRA_CELLS` cells
+beyond the header (DuckDB drops the rest, so the quarantined original text lacks them); `Is Deal
+Closed?` and the currency code are folded and upper-cased by DuckDB (`lower`, `upper`), which
+differs from Python's `casefold`/`upper` only for letters like the German sharp s; broken quoting
+(a quote inside an unquoted cell) is read by DuckDB's CSV reader, not Python's; the autumn
+overlap is taken to be one hour long (as in every zone the CRMs offer but Lord Howe Island).
 """
 
 from __future__ import annotations
@@ -80,8 +83,26 @@ def _spaces() -> str:
     return "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 
 
+@cache
+def _space_class() -> str:
+    """A regular-expression class of those characters."""
+    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _spaces()) + "]"
+
+
 def _strip(value: str) -> str:
-    return f"trim({value}, {quote(_spaces())})"
+    """`value.strip()` in SQL (a regular expression only for the few cells that need it: DuckDB's
+    `trim` with a character set costs about eight times as much)."""
+    space = _space_class()
+    return (
+        f"(case when regexp_matches({value}, '^{space}|{space}$') "
+        f"then regexp_replace({value}, '^{space}+|{space}+$', '', 'g') else {value} end)"
+    )
+
+
+def _blank(cells: list[str]) -> str:
+    """Every cell empty to `str.strip()`."""
+    joined = " || ".join(f"coalesce({c}, '')" for c in cells)
+    return f"not regexp_matches({joined}, '[^{_space_class()[1:]}')"
 
 
 @dataclass(frozen=True)
@@ -268,7 +289,10 @@ def _plan(
     decimal: str = ".",
     won: list[str] | None = None,
     closed: list[str] | None = None,
+    repeated: bool = False,
 ) -> _Plan:
+    """How to read the export; with `repeated` (the file has an id twice) also which rows repeat
+    an id, with window functions (a third pass over the file)."""
     deals = table.name == DEALS
     crm_zone, reporting = options.crm.timezone, options.reporting_timezone
     key = "deal_id" if deals else "contact_id"
@@ -360,9 +384,9 @@ def _plan(
     # The first failed check of each row, once (`_pre`); a repeated id counts among the rows that
     # passed every other check only, as in the Python reader.
     pre, _, _ = check_sql(checks, skip="_skip")
-    fourth: Layer = [("_pre", pre)] + [
-        (f"_{name}_i", v.local_to_instant(f"_{name}", crm_zone)) for name in times
-    ]
+    fourth: Layer = [(f"_{name}_i", v.local_to_instant(f"_{name}", crm_zone)) for name in times]
+    if repeated:
+        fourth.append(("_pre", pre))
     windows: tuple[Layer, ...] = (
         [
             (
@@ -379,6 +403,8 @@ def _plan(
     )
     final = [Check(f"_pre = {i}", c.column, c.check, c.value) for i, c in enumerate(checks)]
     final.append(Check("_dup_of is not null", layout.label(key), _DUPLICATE, f"_{key}_t"))
+    if not repeated:
+        final, windows = checks, ()
 
     def text(name: str) -> str:
         return f"nullif(_{name}_t, '')"
@@ -444,7 +470,7 @@ def _plan(
         "int": "bigint",
     }
     columns = [Column(c.name, sql_types[c.type], values[c.name]) for c in table.columns]
-    columns.append(Column("_dup_of", "bigint", "_dup_of"))
+    columns.append(Column("_dup_of", "bigint", "_dup_of" if repeated else "null"))
     return _Plan(columns, final, (first, second, third, fourth), windows)
 
 
@@ -516,40 +542,64 @@ def stage(
     )
     layout = _Layout(head.names, where)
     con = connect(workdir)
-    load = CsvLoad(con, csv_file, workdir / "checked")
     staged = workdir / f"{table.name}.parquet"
-    empty = " and ".join(f"{_strip(f'coalesce({n}, {quote(str())})')} = ''" for n in csv_file.names)
+    key = "deal_id" if table.name == DEALS else "contact_id"
+    warnings: list[str] = []
     try:
         decimal, won, closed = ".", [], []
         if table.name == DEALS:
             won, closed, dots, commas = _stage_states(con, csv_file, layout, options)
             decimal = _decimal(dots, commas, head.delimiter, file)
-        plan = _plan(table, layout, options, snapshot, decimal=decimal, won=won, closed=closed)
-        original = f"case when _check is not null then {_original(width)} end"
-        plan.columns.append(Column("_py_original", "varchar", original))
-        load.check(
-            columns=plan.columns,
-            checks=plan.checks,
-            skip=empty,
-            layers=plan.layers,
-            windows=plan.windows,
-        )
-        values = ", ".join(c.name for c in table.columns)
-        load.write(
-            f"select {values}, _line as _row_number{hash_columns(table.pii, salt)}, "
-            f"{lineage_sql(lineage)} from {load.good}",
-            staged,
-        )
-        summary = load.summary("created_at")
-        found = con.execute(
-            "select r._line, r._problem, r._problem_value, r._py_original, f._line "
-            f"from {load.rows} r left join {load.rows} f on f._rn = r._dup_of "
-            "where r._problem is not null order by r._rn"
-        ).fetchall()
+        # An id twice is rare: the file is read again, with the window that finds the repeats,
+        # only when the rows that passed hold one.
+        for repeated in (False, True):
+            plan = _plan(
+                table,
+                layout,
+                options,
+                snapshot,
+                decimal=decimal,
+                won=won,
+                closed=closed,
+                repeated=repeated,
+            )
+            original = f"case when _check is not null then {_original(width)} end"
+            plan.columns.append(Column("_py_original", "varchar", original))
+            load = CsvLoad(con, csv_file, workdir / "checked")
+            try:
+                load.check(
+                    columns=plan.columns,
+                    checks=plan.checks,
+                    skip=_blank(csv_file.names),
+                    layers=plan.layers,
+                    windows=plan.windows,
+                )
+                if not repeated:
+                    (twice,) = con.execute(
+                        f"select count({key}) > count(distinct {key}) from {load.good}"
+                    ).fetchone()
+                    if twice:
+                        continue
+                values = ", ".join(c.name for c in table.columns)
+                load.write(
+                    f"select {values}, _line as _row_number{hash_columns(table.pii, salt)}, "
+                    f"{lineage_sql(lineage)} from {load.good}",
+                    staged,
+                )
+                summary = load.summary("created_at")
+                earlier = f"left join {load.rows} f on f._rn = r._dup_of" if repeated else ""
+                found = con.execute(
+                    "select r._line, r._problem, r._problem_value, r._py_original, "
+                    f"{'f._line' if repeated else 'null'} from {load.rows} r {earlier} "
+                    "where r._problem is not null order by r._line"
+                ).fetchall()
+                warnings = list(load.warnings)
+                break
+            finally:
+                load.close()
     except duckdb.Error as exc:
         raise refusal(file, "a HubSpot export", exc) from exc
     finally:
-        load.close()
         con.close()
     rejected = []
     for line, problem, value, original_text, earlier in found:
@@ -563,7 +613,7 @@ def stage(
         rejected=rejected,
         first_date=summary.first_date,
         last_date=summary.last_date,
-        warnings=list(load.warnings),
+        warnings=warnings,
     )
 
 

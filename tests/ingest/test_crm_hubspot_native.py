@@ -349,3 +349,15 @@ def test_amounts_with_both_separators_are_refused_alike(tmp_path):
     path = _write(tmp_path / "mixed.csv", ",", rows, random.Random(1))
     outcome = _assert_same(path, OPTIONS, tmp_path)
     assert "both '.' (1 cells) and ',' (1 cells)" in outcome["refused"][1]
+
+
+def test_ingestion_stages_a_csv_export_and_read_returns_tables(tmp_path):
+    path = FIXTURES / "crm" / DEALS_FIXTURE
+    lineage = Lineage(f"crm/{path.name}", "hash", "load-1", LOADED_AT)
+    loaded = crm_hubspot.load(path, lineage, OPTIONS, tmp_path / "work")
+    assert (loaded.tables, list(loaded.staged)) == ({}, ["crm_deals"])
+    assert loaded.staged["crm_deals"].parent == tmp_path / "work"
+    assert pq.read_table(loaded.staged["crm_deals"]).num_rows == 5
+    read = crm_hubspot.read(path, lineage, OPTIONS, tmp_path / "elsewhere")
+    assert (list(read.tables), read.staged) == (["crm_deals"], {})
+    assert not (tmp_path / "elsewhere").exists()  # read stages nothing where it is called
