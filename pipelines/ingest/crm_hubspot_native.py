@@ -142,27 +142,19 @@ def _original(width: int) -> str:
     return f"concat_ws(',', {', '.join(cells)})"
 
 
-def _time_layers(name: str, cell: str) -> tuple[Layer, Layer, Layer]:
-    """`_<name>_t` (the text), `_<name>_p` (its parts), `_<name>` (naive time or null)."""
-    parts = f"regexp_extract(_{name}_t, {quote(_DATETIME)}, ['y', 'mo', 'd', 'h', 'mi', 's'])"
-    number = "coalesce(try_cast(nullif(_{n}_p.{f}, '') as integer), 0)"
-    y, mo, d, h, mi, s = (number.format(n=name, f=f) for f in ("y", "mo", "d", "h", "mi", "s"))
+def _time_layers(name: str) -> Layer:
+    """`_<name>`: the naive time of the text `_<name>_t` (null when empty or not a real time).
+
+    DuckDB's cast reads every text the pattern allows as Python's `datetime` does, but for hour
+    24 (the next day's midnight to DuckDB) and year 0 (1 BC); the fraction of a second is
+    dropped, as the Python reader drops it."""
+    text = f"_{name}_t"
     valid = (
-        f"_{name}_t <> '' and regexp_matches(_{name}_t, {quote(_DATETIME)}) and {y} >= 1 "
-        f"and {mo} between 1 and 12 and {d} >= 1 "
-        f"and {d} <= day(last_day(make_date(greatest({y}, 1), least(greatest({mo}, 1), 12), 1))) "
-        f"and {h} <= 23 and {mi} <= 59 and {s} <= 59"
+        f"regexp_matches({text}, {quote(_DATETIME)}) and substr({text}, 12, 2) <> '24' "
+        f"and not starts_with({text}, '0000')"
     )
-    return (
-        [(f"_{name}_t", cell)],
-        [(f"_{name}_p", parts)],
-        [
-            (
-                f"_{name}",
-                f"case when {valid} then make_timestamp({y}, {mo}, {d}, {h}, {mi}, {s}) end",
-            )
-        ],
-    )
+    cast = f"date_trunc('second', try_cast({text} as timestamp))"
+    return [(f"_{name}", f"case when {valid} then {cast} end")]
 
 
 def _time_checks(name: str, label: str) -> list[Check]:
@@ -298,16 +290,13 @@ def _plan(
     key = "deal_id" if deals else "contact_id"
     first: Layer = [(f"_{n}_t", layout.cell(n)) for n in layout.where]
     second: Layer = []
-    third: Layer = []
     times = (
         ("created_at", "close_date")
         if deals
         else ("created_at", "became_lead_at", "became_customer_at")
     )
     for name in times:
-        _, two, three = _time_layers(name, layout.cell(name))
-        second += two
-        third += three
+        second += _time_layers(name)
     for name in ("amount", "amount_company") if deals else ():
         second += _amount(name, decimal)
     checks: list[Check] = [
@@ -471,7 +460,7 @@ def _plan(
     }
     columns = [Column(c.name, sql_types[c.type], values[c.name]) for c in table.columns]
     columns.append(Column("_dup_of", "bigint", "_dup_of" if repeated else "null"))
-    return _Plan(columns, final, (first, second, third, fourth), windows)
+    return _Plan(columns, final, (first, second, fourth), windows)
 
 
 def _filled(check: str, value: str, earlier_line: int | None) -> tuple[str, str]:
