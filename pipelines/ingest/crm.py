@@ -2,7 +2,9 @@
 headers (never by the file name) and read into the shared raw tables of `crm_tables`.
 
 Each CRM's reader module offers `recognises(path) -> bool` (does the file's header belong to this
-CRM) and `read(path, lineage, options, workdir) -> ParsedFile`; `READERS` lists them. A file no
+CRM) and `read(path, lineage, options, workdir) -> ParsedFile`; `READERS` lists them. A reader
+may also offer `load` (same arguments), which ingestion calls instead of `read`: it may stage the
+rows as Parquet (HubSpot CSV exports, read by DuckDB). A file no
 reader recognises is refused with what was expected.
 """
 
@@ -32,7 +34,7 @@ def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) ->
     """Read one CRM export with the reader of the CRM whose header it has."""
     for reader in READERS:
         if reader.recognises(path):
-            return reader.read(path, lineage, options, workdir)
+            return getattr(reader, "load", reader.read)(path, lineage, options, workdir)
     raise FileRefused(
         lineage.source_file, f"not a CRM export this warehouse reads; expected {EXPECTED}"
     )

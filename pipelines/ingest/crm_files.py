@@ -71,7 +71,7 @@ class Sheet:
         return found
 
 
-def _check_size(path: Path, file: str) -> None:
+def check_size(path: Path, file: str) -> None:
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise FileRefused(
@@ -166,6 +166,13 @@ def _sheet(rows: list[list[str]], lines: list[int], delimiter: str, file: str) -
     return Sheet(header, body, delimiter=delimiter)
 
 
+def header_of(first_row: list[str] | None, delimiter: str, file: str) -> list[str]:
+    """The header of an export whose first row is `first_row`, refused as `read_sheet` refuses
+    it (no header row, a column named twice)."""
+    rows = [first_row] if first_row is not None else []
+    return _sheet(rows, [1] * len(rows), delimiter, file).header
+
+
 def _text_sheet(text: str, file: str) -> Sheet:
     delimiter = _delimiter(text.split("\n", 1)[0])
     rows, lines = _csv_rows(text, delimiter)
@@ -174,7 +181,7 @@ def _text_sheet(text: str, file: str) -> Sheet:
 
 def read_sheet(path: Path, file: str) -> Sheet:
     """The export's header (its first row) and its non-empty data rows (CSV or XLSX)."""
-    _check_size(path, file)
+    check_size(path, file)
     if path.suffix.lower() in XLSX_SUFFIXES:
         rows = _xlsx_rows(path, file)
         return _sheet(rows, list(range(1, len(rows) + 1)), ",", file)
@@ -212,7 +219,7 @@ def zip_header(path: Path) -> list[str]:
 def read_zip_sheet(path: Path, file: str) -> Sheet:
     """A zip of several CSVs of one export (HubSpot splits large exports so) as one sheet: every
     entry must have the same header; the entries' uncompressed size is capped like a file's."""
-    _check_size(path, file)
+    check_size(path, file)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:

@@ -18,9 +18,16 @@ The snapshot time is the date in HubSpot's file name
 (`hubspot-crm-exports-all-deals-2026-11-20.csv`, `...-2026-11-20-1.csv` or `... (1).csv` on a
 same-day repeat; midnight in the portal's time zone), else the time the file was loaded.
 
-Very large exports arrive as a zip of several CSVs: they are read as one export (one snapshot),
-every entry with the same header; a quarantined row names its entry with the column, and its
-line is the entry's own. Files are read whole in Python (see `crm_files`).
+A CSV export is read by DuckDB (`crm_hubspot_native`: Python reads the header, SQL types and
+checks every cell and writes Parquet), with the semantics of the Python reader below, which stays
+as the reference the native one is tested against (`read_python`) and reads the XLSX exports and
+the zips. Very large exports arrive as a zip of several CSVs: they are read as one export (one
+snapshot), every entry with the same header; a quarantined row names its entry with the column,
+and its line is the entry's own. XLSX files and zips are read whole in Python (see `crm_files`).
+
+`load` is what ingestion calls: a CSV's rows are staged as Parquet with the hashes of personal data
+(computed in SQL, equal to `pii.salted_hash`); `read` returns the rows as tables (the interface of
+every CRM reader), a CSV read by DuckDB all the same.
 """
 
 from __future__ import annotations
@@ -28,10 +35,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pipelines.ingest import crm_hubspot_native as native
+from pipelines.ingest.columns import RawTable
 from pipelines.ingest.crm_files import (
+    XLSX_SUFFIXES,
     Clock,
     Row,
     Sheet,
+    check_size,
     collect,
     decimal_separator,
     find_column,
@@ -47,7 +58,7 @@ from pipelines.ingest.crm_files import (
 )
 from pipelines.ingest.crm_tables import CONTACTS, CONTACTS_TABLE, DEALS, DEALS_TABLE
 from pipelines.ingest.errors import CellRejected, FileRefused
-from pipelines.ingest.options import IngestOptions
+from pipelines.ingest.options import IngestOptions, require_salt
 from pipelines.ingest.parsed import Lineage, ParsedFile
 
 CRM = "hubspot"
@@ -90,7 +101,7 @@ CONTACT_COLUMNS: dict[str, tuple[str, ...]] = {
     "became_customer_at": ("Became a Customer Date",),
     "original_source": ("Original Traffic Source", "Original Source"),
 }
-NO_STAGE = "deal stage is present (closed and won follow from it)"
+NO_STAGE = native.NO_STAGE
 
 
 def _object(header: list[str]) -> str | None:
@@ -193,22 +204,30 @@ def _contact(row: Row, clock: Clock, options: IngestOptions) -> dict[str, object
     }
 
 
-def parse(sheet: Sheet, file: str, lineage: Lineage, options: IngestOptions) -> ParsedFile:
-    table_name = _object(sheet.header)
+def _layout(
+    header: list[str], file: str, header_line: int
+) -> tuple[RawTable, dict[str, int | None]]:
+    """The raw table of an export with this header and where its fields are; refused when the
+    header is no HubSpot deals or contacts export or lacks the create date."""
+    table_name = _object(header)
     if table_name is None:
         raise FileRefused(
             file,
             "not a HubSpot deals or contacts export: expected Record ID (or Deal ID / Contact "
             "ID) with deal columns (Deal Name, Deal Stage, Pipeline) or contact columns (Email, "
             "First Name, Lifecycle Stage, Original Traffic Source)",
-            line=sheet.header_line,
+            line=header_line,
         )
     deals = table_name == DEALS
-    table = DEALS_TABLE if deals else CONTACTS_TABLE
-    aliases = DEAL_COLUMNS if deals else CONTACT_COLUMNS
-    where = positions(sheet.header, aliases)
+    where = positions(header, DEAL_COLUMNS if deals else CONTACT_COLUMNS)
     if where["created_at"] is None:
-        raise FileRefused(file, "required column missing: Create Date", line=sheet.header_line)
+        raise FileRefused(file, "required column missing: Create Date", line=header_line)
+    return (DEALS_TABLE if deals else CONTACTS_TABLE), where
+
+
+def parse(sheet: Sheet, file: str, lineage: Lineage, options: IngestOptions) -> ParsedFile:
+    table, where = _layout(sheet.header, file, sheet.header_line)
+    deals = table is DEALS_TABLE
     clock = Clock(options.crm.timezone, options.reporting_timezone, file)
     snapshot = snapshot_at(Path(file).name, FILE_NAME, lineage, clock)
     key = "deal_id" if deals else "contact_id"
@@ -220,8 +239,44 @@ def parse(sheet: Sheet, file: str, lineage: Lineage, options: IngestOptions) -> 
     )
 
 
+def _is_csv(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    return suffix != ".zip" and suffix not in XLSX_SUFFIXES
+
+
+def _stage(
+    path: Path, lineage: Lineage, options: IngestOptions, workdir: Path, *, hashed: bool
+) -> tuple[ParsedFile, RawTable]:
+    file = lineage.source_file
+    check_size(path, file)
+    head = native.read_header(path, file)
+    table, where = _layout(head.names, file, 1)
+    clock = Clock(options.crm.timezone, options.reporting_timezone, file)
+    snapshot = snapshot_at(Path(file).name, FILE_NAME, lineage, clock)
+    salt = require_salt(options) if hashed and table.pii else None
+    parsed = native.stage(path, head, table, where, snapshot, lineage, options, workdir, salt)
+    return parsed, table
+
+
+def load(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:
+    """Read one HubSpot export for ingestion: a CSV's rows staged as Parquet in `workdir`
+    (personal data hashed), an XLSX or zip export as tables."""
+    if not _is_csv(path):
+        return read_python(path, lineage, options, workdir)
+    return _stage(path, lineage, options, workdir, hashed=True)[0]
+
+
 def read(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:
-    """Read one HubSpot export whole (CRM exports are small; see `crm_files`)."""
+    """Read one HubSpot export into tables (a CSV by DuckDB, in a scratch folder)."""
+    if not _is_csv(path):
+        return read_python(path, lineage, options, workdir)
+    with native.scratch() as scratch:
+        parsed, table = _stage(path, lineage, options, Path(scratch), hashed=False)
+        return native.as_tables(parsed, table)
+
+
+def read_python(path: Path, lineage: Lineage, options: IngestOptions, workdir: Path) -> ParsedFile:
+    """Read one HubSpot export whole in Python: XLSX, zips, and the reference for CSV."""
     file = lineage.source_file
     zipped = path.suffix.lower() == ".zip"
     sheet = read_zip_sheet(path, file) if zipped else read_sheet(path, file)
