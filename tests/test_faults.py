@@ -85,12 +85,7 @@ def test_killed_in_dbt_then_rerun_equals_a_clean_run(
 
     shutil.copytree(FIXTURES / "landing" / "surveys", landing / "surveys")  # new data arrives
     process = cli_run(tmp_path, landing)
-    wait_for(
-        lambda: any(
-            "dbt" in " ".join(p.cmdline()) and "build" in p.cmdline()
-            for p in psutil.Process(process.pid).children(recursive=True)
-        )
-    )
+    wait_for(lambda: any("build" in args for args in child_command_lines(process.pid, "dbt")))
     time.sleep(0.5)
     kill_tree(process)
     assert checksum(published) == before, "the published warehouse changed after a killed run"
@@ -98,6 +93,20 @@ def test_killed_in_dbt_then_rerun_equals_a_clean_run(
     rerun(tmp_path, landing)
     assert checksum(published) == clean_run_checksum
     assert checksum(published) != before
+
+
+def child_command_lines(pid: int, word: str) -> list[list[str]]:
+    """The command lines of the process's descendants that mention `word`; a child that exits (or
+    is a zombie) while it is looked at is skipped."""
+    found = []
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            args = child.cmdline()
+        except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+            continue
+        if word in " ".join(args):
+            found.append(args)
+    return found
 
 
 def test_killed_in_ingestion_rerun_twice_then_late_data(tmp_path, clean_run_checksum):
