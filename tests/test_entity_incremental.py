@@ -9,6 +9,7 @@ import os
 import random
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.entity_builds import TwoWarehouses
@@ -28,6 +29,7 @@ from tests.landing_writer import (
 pytestmark = pytest.mark.slow
 D, T = dt.date, dt.datetime
 SELECT = "+fct_kpi_values +fct_order_lines"
+ENTITY_FACTS = ("fct_orders", "fct_order_lines", "fct_support_tickets", "fct_survey_responses")
 MARTS = (
     "fct_orders",
     "fct_order_lines",
@@ -62,6 +64,8 @@ def late_order(tmp_path_factory: pytest.TempPathFactory) -> dict:
     2. A late file brings #1001 of anna@, placed 09-01, before her other orders; as of
        09-10 11:00 (ticket 1 is 25 hours old now).
     3. A backfill of 09-06 to 09-06 with the as-of back at 09-10 08:00.
+    4. Nothing new, over facts from before the lineage columns (dropped from the incremental
+       database): every row is rebuilt once.
     """
     warehouses = TwoWarehouses(tmp_path_factory.mktemp("late_order"), SELECT)
     warehouses.write(
@@ -92,6 +96,18 @@ def late_order(tmp_path_factory: pytest.TempPathFactory) -> dict:
     run = warehouses.load(T(2026, 9, 10, 8), (D(2026, 9, 6), D(2026, 9, 6)))
     warehouses.build()
     steps["backfill"] = _facts(warehouses, run)
+    with duckdb.connect(str(warehouses.incremental_db)) as con:
+        for fact in ENTITY_FACTS:
+            con.execute(f"alter table marts.{fact} drop column loaded_through")
+            con.execute(f"alter table marts.{fact} drop column built_by_run")
+    run = warehouses.load(T(2026, 9, 10, 8))
+    warehouses.build()
+    steps["upgraded"] = _facts(warehouses, run)
+    steps["upgraded"]["lineage"] = {
+        fact: {(row["built_by_run"], row["loaded_through"] is not None) for row in rows}
+        for fact in ENTITY_FACTS
+        if (rows := warehouses.rows(fact, lineage=True))
+    }
     return steps
 
 
@@ -155,8 +171,24 @@ def test_a_backfill_with_an_earlier_as_of_rebuilds_its_window_and_the_tickets_st
     assert backfill["orders"]["#1002"] == late["orders"]["#1002"]
 
 
+def test_facts_from_before_the_lineage_columns_are_rebuilt_once(late_order):
+    upgraded = late_order["upgraded"]
+    # The landing folder has no survey file: fct_survey_responses is empty.
+    assert upgraded["lineage"] == {
+        fact: {(upgraded["run"], True)}
+        for fact in ("fct_orders", "fct_order_lines", "fct_support_tickets")
+    }
+    assert {n: r["valid_order_number"] for n, r in upgraded["orders"].items()} == {
+        "#1001": 1,
+        "#1002": 2,
+        "#1003": 3,
+        "#1004": 1,
+    }
+
+
 def test_each_step_equals_a_clean_build(late_order):
-    assert [late_order[step]["equal"] for step in ("first", "late", "backfill")] == [True] * 3
+    steps = ("first", "late", "backfill", "upgraded")
+    assert [late_order[step]["equal"] for step in steps] == [True] * 4
 
 
 # -- random delivery sequences ---------------------------------------------------------------
