@@ -1,5 +1,7 @@
 -- Orders with the customer's running number of valid orders (valid = paid or partially refunded),
 -- so a repeat purchase is a valid order that is not the customer's first valid order ever.
+-- The rules are macros/entity_rules.sql, shared with fct_orders (which numbers only the orders of
+-- the customers it rebuilds).
 with
 
 orders as (
@@ -8,28 +10,6 @@ orders as (
 
 ),
 
-flagged as (
-
-    select
-        orders.*,
-        financial_status in ('paid', 'partially_refunded') as is_valid
-    from orders
-
-),
-
-sequenced as (
-
-    select
-        flagged.*,
-        case
-            when is_valid and customer_key is not null then
-                row_number() over (
-                    partition by customer_key, is_valid
-                    order by created_at, order_name
-                )
-        end as valid_order_number
-    from flagged
-
-)
+{{ sequence_valid_orders('orders') }}
 
 select * from sequenced

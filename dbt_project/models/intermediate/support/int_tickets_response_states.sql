@@ -1,5 +1,6 @@
 -- Whether each ticket got its first reply within 24 calendar hours, judged at the as-of time:
--- a ticket without reply fails once 24 hours have passed, and is undecided before that.
+-- a ticket without reply fails once 24 hours have passed, and is undecided before that
+-- (macros/entity_rules.sql, shared with fct_support_tickets' choice of tickets to rebuild).
 with
 
 tickets as (
@@ -18,14 +19,9 @@ states as (
 
     select
         tickets.*,
-        case
-            when tickets.first_reply_minutes is not null and tickets.first_reply_minutes <= 1440
-                then 'replied_within_24h'
-            when tickets.first_reply_minutes is not null then 'replied_late'
-            when {{ dbt.dateadd('hour', 24, 'tickets.created_at') }} <= run_context.as_of_ts
-                then 'unanswered_after_24h'
-            else 'awaiting_first_reply'
-        end as response_state
+        {{ ticket_response_state(
+            'tickets.first_reply_minutes', 'tickets.created_at', 'run_context.as_of_ts'
+        ) }} as response_state
     from tickets
     cross join run_context
 

@@ -1,0 +1,102 @@
+{#-
+    Entity facts (orders, order lines, tickets, survey answers) are built incrementally on DuckDB
+    by key: a run rebuilds every row of the keys (an order, a ticket, a respondent) that
+
+    (1) appear in a raw row loaded since the fact was last built (its watermark `loaded_through`,
+        as for the daily facts: a re-delivery of an order replaces the order);
+    (2) fall in the run's explicit rebuild window (a backfill), by the date the spec names;
+    (3) a model-specific macro names (`changed`): tickets whose state depends on the as-of time;
+    (4) with a `group` (orders: the customer), every key whose current row belongs to a group of
+        any raw row, of any delivery, of the keys of (1) to (3): a customer's running number of
+        orders changes when one of its orders arrives, changes or moves to another customer, so
+        every order of both customers is rebuilt, and the rebuilt set holds all orders of each
+        of its customers (a window over the rebuilt set alone is right).
+
+    The spec, given to the model's config as rebuild_keys={...} and to rebuild_keys_filter:
+        key:     the fact's key column, also the column of that name in the raw tables
+        reads:   raw tables whose new rows name keys to rebuild: [{'source', 'table'}, ...]; the
+                 first one's newest load is the rows' `loaded_through`, the others' count too
+        window:  {'model', 'date_column'}: the staged rows whose date falls in the rebuild window
+        group:   {'raw_column', 'model', 'column'}: the group column in the first raw table (any
+                 delivery) and in the staged model (current rows)
+        changed: name of a macro (fact_relation) that returns a query of keys whose stored rows
+                 are out of date for another reason
+    Engines without row deletes (Spark on Parquet) build these models as tables, from the same SQL.
+-#}
+
+{#- The keys to rebuild, as a query with one column `rebuild_key`. -#}
+{% macro keys_to_rebuild(spec, fact_relation) %}
+    {%- set key = spec['key'] -%}
+    {%- set first_raw = source(spec['reads'][0]['source'], spec['reads'][0]['table']) -%}
+    {%- set base -%}
+        {%- for raw in spec['reads'] %}
+        {{ 'union' if not loop.first }}
+        select {{ key }} as rebuild_key
+        from {{ source(raw['source'], raw['table']) }}
+        where _loaded_at > {{ rebuild_watermark(fact_relation) }}
+        {%- endfor %}
+        {%- if spec.get('window') %}
+        union
+        select staged.{{ key }} as rebuild_key
+        from {{ ref(spec['window']['model']) }} as staged
+        inner join {{ ref('stg_pipeline__run_context') }} as run_context
+            on staged.{{ spec['window']['date_column'] }}
+                between run_context.rebuild_from and run_context.rebuild_to
+        {%- endif %}
+        {%- if spec.get('changed') %}
+        union
+        select rebuild_key from ({{ context[spec['changed']](fact_relation) }}) as changed_keys
+        {%- endif %}
+    {%- endset -%}
+    {%- if spec.get('group') %}
+    {%- set group = spec['group'] %}
+    select rebuild_key from ({{ base }}) as base_keys
+    union
+    select staged.{{ key }} as rebuild_key
+    from {{ ref(group['model']) }} as staged
+    where staged.{{ group['column'] }} in (
+        select delivered.{{ group['raw_column'] }}
+        from {{ first_raw }} as delivered
+        where delivered.{{ group['raw_column'] }} is not null
+            and delivered.{{ key }} in ({{ base }})
+    )
+    {%- else %}
+    {{ base }}
+    {%- endif %}
+{% endmacro %}
+
+{#- The filter an entity fact applies to its staged rows in an incremental run. The relations of
+    the spec are named on every render, so dbt sees them as dependencies of the model. -#}
+{% macro rebuild_keys_filter(spec, key_column=none) -%}
+    {%- for raw in spec['reads'] %}{% do source(raw['source'], raw['table']) %}{% endfor -%}
+    {%- if spec.get('window') %}{% do ref(spec['window']['model']) %}{% endif -%}
+    {%- if spec.get('group') %}{% do ref(spec['group']['model']) %}{% endif -%}
+    {%- do ref('stg_pipeline__run_context') -%}
+    {%- if is_incremental() -%}
+    where {{ key_column or spec['key'] }} in (
+        select rebuild_key from ({{ keys_to_rebuild(spec, this) }}) as keys_to_rebuild
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The watermark and lineage columns of an entity fact (as rebuild_lineage_columns). -#}
+{% macro rebuild_keys_lineage_columns(spec) -%}
+    {%- set raws = spec['reads'] -%}
+    {{ rebuild_lineage_columns(source(raws[0]['source'], raws[0]['table']), raws[1:]) }}
+{%- endmacro %}
+
+{#-
+    Incremental strategy `replace_keys`: delete every row of the keys to rebuild, then insert the
+    new rows of those keys. The model's config names the spec: rebuild_keys={...} (see above).
+-#}
+{% macro get_incremental_replace_keys_sql(arg_dict) %}
+    {%- set spec = config.get('rebuild_keys') -%}
+    {%- set target_relation = arg_dict['target_relation'] -%}
+    {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
+    delete from {{ target_relation }}
+    where {{ spec['key'] }} in (
+        select rebuild_key from ({{ keys_to_rebuild(spec, target_relation) }}) as keys_to_rebuild
+    );
+    insert into {{ target_relation }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{% endmacro %}
