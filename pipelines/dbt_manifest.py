@@ -78,6 +78,21 @@ def export_environment(settings: Settings) -> None:
     os.environ.setdefault("KPI_REPORTING_CURRENCY", settings.reporting_currency)
 
 
+def model_code_inputs(project_dir: Path) -> list[Path]:
+    """The files whose content decides what the models compute: every parse input except the
+    profile, the tests and the generated KPI models (see pipelines/model_code.py)."""
+    skipped = {"profiles.yml", "tests"}
+    kpi_models = project_dir / GENERATED_DBT_DIR.name / "kpis"
+    paths: list[Path] = []
+    for entry in _PARSE_INPUTS:
+        if entry in skipped:
+            continue
+        root = project_dir / entry
+        found = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        paths += [path for path in found if not path.is_relative_to(kpi_models)]
+    return paths
+
+
 def _fingerprint(project_dir: Path, engine: Engine) -> str:
     digest = hashlib.sha256()
     digest.update(f"engine={engine.value}\n".encode())

@@ -4,6 +4,7 @@ backfill rebuilds exactly its window, and the result equals a clean build over t
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -63,12 +64,47 @@ def kpi_lineage(warehouse: Path) -> dict[tuple, str]:
     return {(r[0], r[1]): r[2] for r in rows}
 
 
+def kpi_model_rows(work_db: Path) -> dict[str, dict[dt.date, tuple]]:
+    """Every incremental KPI model (those with a definition hash): period -> (grain, built_by_run,
+    value, numerator, denominator, status, is_complete)."""
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        models = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.columns "
+                "where table_schema = 'kpis' and column_name = 'definition_hash'"
+            ).fetchall()
+        ]
+        return {
+            model: {
+                row[0]: row[1:]
+                for row in con.execute(
+                    "select period_start, grain, built_by_run, value, numerator, denominator, "
+                    f"status, is_complete from kpis.{model}"
+                ).fetchall()
+            }
+            for model in models
+        }
+
+
+def period_start(grain: str, day: dt.date) -> dt.date:
+    if grain == "weekly":
+        return day - dt.timedelta(days=day.weekday())
+    if grain == "monthly":
+        return day.replace(day=1)
+    if grain == "quarterly":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day
+
+
 @pytest.fixture(scope="module")
 def incremental(fixture_run, tmp_path_factory):
     """The fixture warehouse (copied), then a run with a late file and a 3-day backfill."""
     root = tmp_path_factory.mktemp("incremental")
     shutil.copytree(fixture_run.root, root, dirs_exist_ok=True)
     published = root / "published" / "kpi.duckdb"
+    work_db = root / "work" / "kpi_work.duckdb"
+    kpi_models_before = kpi_model_rows(work_db)
     before = {fact: fact_rows(published, fact) for fact in DAILY_FACTS}
     kpis_before = kpi_values(published)
     kpis_built_before = kpi_lineage(published)
@@ -91,6 +127,9 @@ def incremental(fixture_run, tmp_path_factory):
         "kpis_after": kpi_values(published),
         "kpis_built_before": kpis_built_before,
         "kpis_built_after": kpi_lineage(published),
+        "kpi_models_before": kpi_models_before,
+        "kpi_models_after": kpi_model_rows(work_db),
+        "fixture_run_id": fixture_run.result.run_id,
     }
 
 
@@ -149,6 +188,89 @@ def test_late_day_changes_only_its_weeks_kpi_values(incremental):
     assert {key: built_after[key] for key in built_before if key not in changed} == {
         key: run for key, run in built_before.items() if key not in changed
     }
+
+
+# A late Google Ads delivery for 2026-09-20 only (no backfill window).
+LATE_ONLY_FILE = (
+    "Campaign report\n"
+    '"September 20, 2026 - September 20, 2026"\n'
+    "Day,Campaign,Campaign ID,Currency code,Impr.,Clicks,Cost,Conversions,Conv. value\n"
+    "2026-09-20,Brand,111,EUR,300,30,75.00,6.00,600.00\n"
+)
+GENERATED_KPIS = Path(__file__).parents[1] / "dbt_project" / "generated" / "kpis"
+
+
+def kpi_model_facts(model: str) -> list[tuple[str, str]]:
+    """(fact, date column) an incremental KPI model reads, from its generated config."""
+    text = (GENERATED_KPIS / f"{model}.sql").read_text(encoding="utf-8")
+    return re.findall(r"\{'name': '(\w+)', 'date_column': '(\w+)'\}", text)
+
+
+@pytest.fixture(scope="module")
+def late_only(fixture_run, tmp_path_factory):
+    """The fixture warehouse (copied), then a run after one late Google Ads day, same as-of."""
+    root = tmp_path_factory.mktemp("late_only")
+    shutil.copytree(fixture_run.root, root, dirs_exist_ok=True)
+    work_db = root / "work" / "kpi_work.duckdb"
+    before = kpi_model_rows(work_db)
+    (root / "landing" / "google_ads" / "campaign_report_2026-09-20_late.csv").write_text(
+        LATE_ONLY_FILE
+    )
+    run = run_pipeline(root, root / "landing", FIXTURE_AS_OF)
+    assert run.result.success
+    with duckdb.connect(str(root / "published" / "kpi.duckdb"), read_only=True) as con:
+        last_days = {
+            (fact, column): con.execute(f"select max({column}) from marts.{fact}").fetchone()[0]
+            for model in before
+            for fact, column in kpi_model_facts(model)
+        }
+    return {
+        "before": before,
+        "after": kpi_model_rows(work_db),
+        "run_id": run.result.run_id,
+        "fixture_run_id": fixture_run.result.run_id,
+        "last_days": last_days,
+    }
+
+
+def test_kpi_models_recompute_only_the_periods_from_the_first_one_that_can_change(late_only):
+    """Each incremental KPI model recomputes from the period holding the earliest of: the day
+    before a newly loaded raw row's day (09-19, for the KPIs on the ad fact), two days before the
+    as-of day (10-03), the day before its facts' last day; earlier periods keep their rows, run
+    included."""
+    before, after = late_only["before"], late_only["after"]
+    as_of = dt.date.fromisoformat(FIXTURE_AS_OF)
+    # Simple aggregates and ratios of one or two daily or entity facts are incremental; growth,
+    # cohort and snapshot (CRM) KPIs are not.
+    assert {"kpi_sea_roas", "kpi_seo_top3_keywords", "kpi_cs_replied_within_24h"} <= set(after)
+    assert not {"kpi_seo_organic_sessions_growth", "kpi_crm_win_rate"} & set(after)
+    assert set(before) == set(after)
+    kept_somewhere = set()
+    for model, periods in after.items():
+        facts = kpi_model_facts(model)
+        causes = [as_of - dt.timedelta(days=2)]
+        causes += [late_only["last_days"][fact] - dt.timedelta(days=1) for fact in facts]
+        if any(fact == "fct_ad_performance_daily" for fact, _ in facts):
+            causes.append(D(2026, 9, 19))
+        assert set(periods) == set(before[model]), model
+        for period, (grain, built_by_run, *values) in periods.items():
+            if period >= period_start(grain, min(causes)):
+                assert built_by_run == late_only["run_id"], (model, period)
+            else:
+                assert (grain, built_by_run, *values) == before[model][period], (model, period)
+                assert built_by_run == late_only["fixture_run_id"]
+                kept_somewhere.add(model)
+    # The ad KPIs keep the weeks of 08-31 and 09-07, the tickets' the week of 09-21, the orders'
+    # the second quarter.
+    assert {"kpi_sea_roas", "kpi_cs_replied_within_24h", "kpi_repeat_purchases_per_customer"} <= (
+        kept_somewhere
+    )
+    # The late day's week has new numbers: its 6 conversions replace what the report of 09-14
+    # to 09-27 said for 09-20.
+    assert (
+        after["kpi_sea_conversions"][D(2026, 9, 14)][3]
+        != before["kpi_sea_conversions"][D(2026, 9, 14)][3]
+    )
 
 
 def test_incremental_result_equals_a_clean_build(incremental, tmp_path):

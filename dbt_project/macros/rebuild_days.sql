@@ -71,10 +71,41 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The filter a daily fact applies to its staging rows in an incremental run. -#}
+{#- The filter a daily fact applies to its staging rows in an incremental run: the days to
+    rebuild as constants (queried once when the model runs), so the engine prunes the raw layer's
+    files and row groups by their date statistics and reads only those days, instead of reading
+    the whole history and joining it with the list. -#}
 {% macro rebuild_days_filter(raw_relation, date_column, also=[]) -%}
     {%- if is_incremental() -%}
-    where {{ date_column }} in ({{ days_to_rebuild(raw_relation, date_column, this, also) }})
+    where {{ rebuild_days_condition(date_column, rebuild_days_list(raw_relation, date_column, this, also)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The days to rebuild as a sorted list of ISO dates ('YYYY-MM-DD'); empty at parse time. -#}
+{% macro rebuild_days_list(raw_relation, date_column, fact_relation, also=[]) -%}
+    {%- if not execute -%}
+        {{- return([]) -}}
+    {%- endif -%}
+    {%- set query -%}
+        select distinct cast(date_day as {{ dbt.type_string() }}) as day_text
+        from ({{ days_to_rebuild(raw_relation, date_column, fact_relation, also) }}) as days
+        where date_day is not null
+        order by 1
+    {%- endset -%}
+    {%- set result = run_query(query) -%}
+    {{- return(result.columns[0].values() | list) -}}
+{%- endmacro %}
+
+{#- `column` is one of `days` (ISO dates): a range (for pruning) and the exact list; no day, no
+    row. -#}
+{% macro rebuild_days_condition(column, days) -%}
+    {%- if days | length == 0 -%}
+    1 = 0
+    {%- else -%}
+    {{ column }} between cast('{{ days[0] }}' as date) and cast('{{ days[-1] }}' as date)
+    and {{ column }} in (
+        {%- for day in days %}cast('{{ day }}' as date){{ ', ' if not loop.last }}{% endfor -%}
+    )
     {%- endif -%}
 {%- endmacro %}
 
@@ -116,13 +147,12 @@
     {%- set spec = config.get('rebuild_days') -%}
     {%- set target_relation = arg_dict['target_relation'] -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
+    {%- set days = rebuild_days_list(
+        source(spec['source'], spec['table']), spec['date_column'], target_relation,
+        spec.get('also', [])
+    ) %}
     delete from {{ target_relation }}
-    where {{ spec['date_column'] }} in (
-        {{ days_to_rebuild(
-            source(spec['source'], spec['table']), spec['date_column'], target_relation,
-            spec.get('also', [])
-        ) }}
-    );
+    where {{ rebuild_days_condition(spec['date_column'], days) }};
     insert into {{ target_relation }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {% endmacro %}

@@ -37,6 +37,7 @@ from pipelines.ingest.raw_store import RawStore, ensure_table_dirs
 from pipelines.ingest.sources import raw_table_schemas
 from pipelines.kpis.models import Frequency
 from pipelines.kpis.schedule_plan import freshness_window, schedule_text
+from pipelines.model_code import model_code_fingerprint, needs_full_refresh, record_model_code
 from pipelines.publish.writer_lock import writer_lock
 from pipelines.resources import DUCKDB_WRITER_POOL, WarehouseResource
 from pipelines.stage_timings import DBT_STAGES_METADATA, StageClock, dbt_invocation_stages
@@ -310,10 +311,20 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
             args = ["build"]
             if selection.exclude:
                 args += ["--exclude", " ".join(selection.exclude)]
+            code = model_code_fingerprint(project.project_dir, warehouse.engine)
+            if needs_full_refresh(state_dir, code):
+                context.log.info(
+                    "The models' code changed since their last build (or this warehouse's were "
+                    "built before it was recorded): a full refresh, so no row kept by an "
+                    "incremental model was computed by other code."
+                )
+                args.append("--full-refresh")
             started = time.time()
             invocation = dbt.cli(args, context=context)
             events = list(invocation.stream())
             finished = time.time()
+            if not selection.exclude:  # a held model was not refreshed: refresh again next run
+                record_model_code(state_dir, code)
             for name, seconds in dbt_invocation_stages(
                 started, finished, _run_results(invocation)
             ).items():

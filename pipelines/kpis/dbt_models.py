@@ -10,6 +10,7 @@ keeps working, and files of removed KPIs are deleted.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import shutil
 from pathlib import Path
@@ -183,7 +184,7 @@ def _aggregated_cte(kpi: KpiDefinition, fact: Fact) -> tuple[str, str]:
     return cte, value
 
 
-def _final_select(kpi: KpiDefinition) -> str:
+def _final_select(kpi: KpiDefinition, incremental: bool = False) -> str:
     direction = kpi.direction.value
     status = (
         f"cast(null as {STRING_TYPE})"  # a supporting metric gets no status
@@ -202,14 +203,106 @@ select
     cast(target as double) as target,
     {status} as status,
     is_complete,
-    cast(source_rows as bigint) as source_rows
-from computed
+    cast(source_rows as bigint) as source_rows{_INCREMENTAL_SELECT if incremental else ""}
+from computed{_INCREMENTAL_WHERE if incremental else ""}
 """
 
 
-def render_kpi_model(kpi: KpiDefinition, portfolio: Portfolio, facts: dict[str, Fact]) -> str:
+# The incremental KPI's own columns and the periods it recomputes (macros/kpi_incremental.sql).
+_INCREMENTAL_SELECT = ",\n    {{ kpi_incremental_columns() }}"
+_INCREMENTAL_WHERE = (
+    "\n{%- if recompute_from %}\n"
+    "where period_start >= cast('{{ recompute_from }}' as date)\n"
+    "{%- endif %}"
+)
+# The macros whose text is part of an incremental KPI's definition hash: a change to any of them
+# recomputes every period.
+_DEFINITION_MACROS = ("kpi_periods.sql", "kpi_status.sql", "kpi_incremental.sql")
+_HASH_PLACEHOLDER = "@definition_hash@"
+
+
+def _incremental_facts(
+    kpi: KpiDefinition, portfolio: Portfolio, facts: dict[str, Fact]
+) -> list[Fact] | None:
+    """The facts of a KPI whose periods can be recomputed alone (see macros/kpi_incremental.sql),
+    or None: a growth KPI reads another KPI's periods and a cohort its entities' earliest events
+    (both small and recomputed whole), and a snapshot fact is rebuilt whole with every snapshot."""
+    computation = kpi.computation
+    if isinstance(computation, (GrowthComputation, CohortComputation)):
+        return None
+    if (
+        isinstance(computation, RatioComputation)
+        and computation.numerator_fact != computation.denominator_fact
+    ):
+        chosen = [
+            _fact_for(kpi, facts, computation.numerator_fact),
+            _fact_for(kpi, facts, computation.denominator_fact),
+        ]
+    else:
+        chosen = [_fact_for(kpi, facts)]
+    if any(fact.covered_through for fact in chosen):
+        return None
+    return chosen
+
+
+def _incremental_config(kpi: KpiDefinition, chosen: list[Fact]) -> str:
+    facts = ", ".join(
+        f"{{'name': '{fact.name}', 'date_column': '{fact.date_column}'}}" for fact in chosen
+    )
+    return (
+        "{{ config(\n"
+        "    materialized=kpi_materialization(),\n"
+        "    incremental_strategy='replace_periods',\n"
+        "    on_schema_change='append_new_columns',\n"
+        "    kpi_incremental={\n"
+        f"        'frequency': '{kpi.frequency.value}',\n"
+        f"        'facts': [{facts}],\n"
+        f"        'definition_hash': '{_HASH_PLACEHOLDER}',\n"
+        "    },\n"
+        ") }}\n"
+        "{%- set recompute_from = kpi_recompute_from() %}\n"
+    )
+
+
+def _with_definition_hash(sql: str, dbt_project_dir: Path) -> str:
+    """The model with its definition hash: of its own text and of the KPI macros it uses."""
+    digest = hashlib.sha256(sql.encode("utf-8"))
+    for name in _DEFINITION_MACROS:
+        path = dbt_project_dir / "macros" / name
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return sql.replace(_HASH_PLACEHOLDER, digest.hexdigest()[:16])
+
+
+def _rows_from(fact: Fact, incremental: bool) -> str:
+    if not incremental:
+        return ""
+    return f"\n    {{{{ kpi_rows_from('{fact.date_column}', recompute_from) }}}}"
+
+
+def render_kpi_model(
+    kpi: KpiDefinition,
+    portfolio: Portfolio,
+    facts: dict[str, Fact],
+    dbt_project_dir: Path = DBT_PROJECT_DIR,
+) -> str:
     """The SQL of model `kpi_<id>`."""
     header = HEADER.format(source=_relative(portfolio.kpi_files.get(kpi.id, f"{kpi.id}.yml")))
+    chosen = _incremental_facts(kpi, portfolio, facts)
+    if chosen is None:
+        return _render_kpi_model(kpi, portfolio, facts, header, incremental=False)
+    sql = _render_kpi_model(
+        kpi, portfolio, facts, header + _incremental_config(kpi, chosen), incremental=True
+    )
+    return _with_definition_hash(sql, dbt_project_dir)
+
+
+def _render_kpi_model(
+    kpi: KpiDefinition,
+    portfolio: Portfolio,
+    facts: dict[str, Fact],
+    header: str,
+    incremental: bool,
+) -> str:
     frequency = kpi.frequency.value
     if isinstance(kpi.computation, GrowthComputation):
         base = portfolio.kpi(kpi.computation.of)
@@ -269,7 +362,7 @@ computed as (
         isinstance(computation, RatioComputation)
         and computation.numerator_fact != computation.denominator_fact
     ):
-        return header + _two_fact_ratio_model(kpi, computation, facts)
+        return header + _two_fact_ratio_model(kpi, computation, facts, incremental)
     fact = _fact_for(kpi, facts)
     aggregated, value = _aggregated_cte(kpi, fact)
     return f"""{header}
@@ -284,7 +377,7 @@ fact_rows as (
     select
         {{{{ kpi_period_start('{frequency}', '{fact.date_column}') }}}} as period_start,
         *
-    from {{{{ ref('{fact.name}') }}}}
+    from {{{{ ref('{fact.name}') }}}}{_rows_from(fact, incremental)}
 
 ),
 
@@ -300,7 +393,7 @@ row_counts as (
 
 {aggregated},
 
-{_computed(kpi, value)}"""
+{_computed(kpi, value, incremental=incremental)}"""
 
 
 def _periods_call(frequency: str, fact: Fact) -> str:
@@ -312,7 +405,10 @@ def _periods_call(frequency: str, fact: Fact) -> str:
 
 
 def _two_fact_ratio_model(
-    kpi: KpiDefinition, computation: RatioComputation, facts: dict[str, Fact]
+    kpi: KpiDefinition,
+    computation: RatioComputation,
+    facts: dict[str, Fact],
+    incremental: bool = False,
 ) -> str:
     """A ratio whose numerator and denominator read different facts, aligned on the period: each
     side is aggregated over its own fact's rows of the period, and the period is complete only when
@@ -337,7 +433,7 @@ def _two_fact_ratio_model(
     select
         {{{{ kpi_period_start('{frequency}', '{fact.date_column}') }}}} as period_start,
         *
-    from {{{{ ref('{fact.name}') }}}}
+    from {{{{ ref('{fact.name}') }}}}{_rows_from(fact, incremental)}
 
 ),
 
@@ -401,7 +497,7 @@ computed as (
         on denominator_aggregated.period_start = periods.period_start
 
 )
-{_final_select(kpi)}"""
+{_final_select(kpi, incremental)}"""
 
 
 def _cohort_model(
@@ -569,6 +665,7 @@ def _computed(
     value: str,
     numerator: str = "aggregated.numerator",
     denominator: str = "aggregated.denominator",
+    incremental: bool = False,
 ) -> str:
     """The `computed` CTE over `periods`, `row_counts` and `aggregated`, and the final select."""
     return f"""computed as (
@@ -589,7 +686,7 @@ def _computed(
         on aggregated.period_start = periods.period_start
 
 )
-{_final_select(kpi)}"""
+{_final_select(kpi, incremental)}"""
 
 
 _EMPTY_KPI_VALUES = (
@@ -601,6 +698,13 @@ _EMPTY_KPI_VALUES = (
     f"    cast(null as {STRING_TYPE}) as status,\n"
     "    cast(null as boolean) as is_complete,\n"
     "    cast(null as bigint) as source_rows\nwhere 1 = 0\n"
+)
+
+
+# The columns every KPI model has (an incremental one has its watermark columns too).
+KPI_VALUE_COLUMNS = (
+    "kpi_id, grain, period_start, period_end, value, numerator, denominator, target, status, "
+    "is_complete, source_rows"
 )
 
 
@@ -620,7 +724,7 @@ def render_union_model(portfolio: Portfolio) -> str:
         "    {%- endif -%}\n"
         "{%- endfor %}\n"
         "{% for relation in built %}\n"
-        "select * from {{ relation }}\n"
+        f"select {KPI_VALUE_COLUMNS} from {{{{ relation }}}}\n"
         "{% if not loop.last %}union all{% endif %}\n"
         "{% else %}\n" + _EMPTY_KPI_VALUES + "{% endfor %}\n"
     )
@@ -791,7 +895,9 @@ def generated_models(
     definitions_dir = dbt_project_dir / DEFINITION_MODELS_DIR
     wanted: dict[Path, str] = {}
     for kpi in portfolio.kpis:
-        wanted[kpi_dir / f"{kpi.model_name}.sql"] = render_kpi_model(kpi, portfolio, facts)
+        wanted[kpi_dir / f"{kpi.model_name}.sql"] = render_kpi_model(
+            kpi, portfolio, facts, dbt_project_dir
+        )
     wanted[kpi_dir / "int_kpi_values_unioned.sql"] = render_union_model(portfolio)
     wanted[kpi_dir / "_generated__models.yml"] = render_kpi_models_yml(portfolio)
     for name, sql in render_definition_models(portfolio).items():
