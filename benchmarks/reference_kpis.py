@@ -57,17 +57,85 @@ def _google_ads_sql(path: Path) -> str:
             value = f"replace({value}, ',', '')"
         return f"cast({value} as double)"
 
-    day, cost, conversions, value = (
-        ("Dag", "Kosten", "Conversies", "Conv.waarde")
+    day, cost, conversions, value, currency = (
+        ("Dag", "Kosten", "Conversies", "Conv.waarde", "Valutacode")
         if dutch
-        else ("Day", "Cost", "Conversions", "Conv. value")
+        else ("Day", "Cost", "Conversions", "Conv. value", "Currency code")
     )
+    columns = next(csv.reader([header], delimiter=delimiter))
+    currency_sql = f"nullif(trim(\"{currency}\"), '')" if currency in columns else "null"
     return (
-        f'select cast("{day}" as date) as day, {number(cost)} as cost, '
+        f"select 'google_ads' as platform, cast(\"{day}\" as date) as day, "
+        f"{currency_sql} as currency, {number(cost)} as cost, "
         f"{number(conversions)} as conversions, {number(value)} as conversion_value "
         f"from read_csv({_quote(path)}, skip = 2, header = true, all_varchar = true, "
         f"delim = '{delimiter}', encoding = '{encoding}', quote = '\"') "
         f'where try_cast("{day}" as date) is not null'
+    )
+
+
+def _microsoft_ads_sql(path: Path) -> str:
+    """A Microsoft Advertising campaign report: quoted preamble up to the header row, English
+    numbers with thousands separators, the copyright footer (no date: dropped)."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    header_line = next(i for i, line in enumerate(lines) if line.startswith('"Time period"'))
+
+    def number(column: str) -> str:
+        return f"cast(replace(nullif(trim(\"{column}\"), ''), ',', '') as double)"
+
+    return (
+        "select 'microsoft_ads' as platform, cast(\"Time period\" as date) as day, "
+        "nullif(trim(\"Currency code\"), '') as currency, "
+        f"{number('Spend')} as cost, {number('Conversions')} as conversions, "
+        f"{number('Revenue')} as conversion_value "
+        f"from read_csv({_quote(path)}, skip = {header_line}, header = true, "
+        "all_varchar = true, delim = ',', quote = '\"', encoding = 'utf-8', null_padding = true) "
+        'where try_cast("Time period" as date) is not null'
+    )
+
+
+META_COLUMNS = {
+    # (day, amount spent prefix, purchases, purchases conversion value) per export language
+    "Reporting starts": ("Day", "Amount spent (", "Purchases", "Purchases conversion value"),
+    "Start rapportage": ("Dag", "Besteed bedrag (", "Aankopen", "Conversiewaarde aankopen"),
+}
+
+
+def _meta_ads_sql(path: Path) -> str:
+    """A Meta Ads Manager export with the daily breakdown; the summary row first has no day; the
+    currency is in the name of the money column; `-` is no value."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle))
+    day, spent_prefix, purchases, value = META_COLUMNS[header[0]]
+    spent = next(c for c in header if c.startswith(spent_prefix))
+    currency = spent[len(spent_prefix) :].rstrip(")")
+
+    def number(column: str) -> str:
+        return f"cast(nullif(nullif(trim(\"{column}\"), ''), '-') as double)"
+
+    return (
+        f"select 'meta_ads' as platform, cast(\"{day}\" as date) as day, "
+        f"'{currency}' as currency, {number(spent)} as cost, {number(purchases)} as conversions, "
+        f"{number(value)} as conversion_value "
+        f"from read_csv({_quote(path)}, header = true, all_varchar = true, delim = ',', "
+        "quote = '\"') "
+        f'where try_cast("{day}" as date) is not null'
+    )
+
+
+def _fx_rates_sql(path: Path) -> str:
+    """The ECB history file: `Date,USD,...,` (a trailing comma), `N/A` for a missing rate; one row
+    per day and currency, units of the currency per euro."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle))
+    currencies = ", ".join(f'"{c.strip()}"' for c in header[1:] if c.strip())
+    return (
+        'select cast("Date" as date) as rate_date, currency, '
+        "cast(rate as double) as units_per_euro "
+        f"from (unpivot (select * from read_csv({_quote(path)}, header = true, "
+        "all_varchar = true, delim = ',', null_padding = true)) "
+        f"on {currencies} into name currency value rate) "
+        "where trim(rate) not in ('', 'N/A')"
     )
 
 
@@ -92,9 +160,32 @@ def compute(landing: Path, as_of: dt.date, con: duckdb.DuckDBPyConnection) -> li
     """(kpi_id, period_start, value) for every KPI and every period with data."""
     files = lambda folder, pattern: sorted((landing / folder).glob(pattern))  # noqa: E731
     con.execute(f"set TimeZone = '{TIMEZONE}'")
-    ads = files("google_ads", "*.csv")
+    ad_selects = [
+        *(_google_ads_sql(p) for p in files("google_ads", "*.csv")),
+        *(_microsoft_ads_sql(p) for p in files("microsoft_ads", "*.csv")),
+        *(_meta_ads_sql(p) for p in files("meta_ads", "*.csv")),
+    ]
+    rate_files = files("fx_rates", "*.csv")
     con.execute(
-        "create or replace temp table ads as " + " union all ".join(_google_ads_sql(p) for p in ads)
+        "create or replace temp table rates as "
+        + (
+            " union ".join(_fx_rates_sql(p) for p in rate_files)
+            if rate_files
+            else "select null::date as rate_date, null::varchar as currency, "
+            "null::double as units_per_euro where false"
+        )
+    )
+    # Every ad day in EUR by the latest ECB rate on or before it (an as-of join); a day in a
+    # currency with no rate on or before it is left out, as the pipeline leaves it out.
+    con.execute(
+        "create or replace temp table ads as "
+        "select a.platform, a.day, a.cost / f.rate as cost, a.conversions, "
+        "a.conversion_value / f.rate as conversion_value "
+        f"from ({' union all '.join(ad_selects)}) as a "
+        "asof left join (select currency, rate_date, units_per_euro as rate from rates "
+        "union all select 'EUR', date '1900-01-01', 1.0) as f "
+        "on coalesce(a.currency, 'EUR') = f.currency and a.day >= f.rate_date "
+        "where f.rate is not null"
     )
     searches = [
         "select data_date, query, search_type, impressions, sum_top_position from "
@@ -144,6 +235,11 @@ def compute(landing: Path, as_of: dt.date, con: duckdb.DuckDBPyConnection) -> li
         sea as (
             select date_trunc('week', day)::date as period_start, sum(cost) as cost,
                 sum(conversions) as conversions, sum(conversion_value) as conversion_value
+            from ads where platform in ('google_ads', 'microsoft_ads') group by 1
+        ),
+        paid as (
+            select date_trunc('week', day)::date as period_start, sum(cost) as cost,
+                sum(conversion_value) as conversion_value
             from ads group by 1
         ),
         web_weekly as (
@@ -212,6 +308,8 @@ def compute(landing: Path, as_of: dt.date, con: duckdb.DuckDBPyConnection) -> li
         select 'sea_conversions', period_start, conversions from sea
         union all select 'sea_cpa', period_start, cost / nullif(conversions, 0) from sea
         union all select 'sea_roas', period_start, conversion_value / nullif(cost, 0) from sea
+        union all select 'paid_blended_roas', period_start,
+            conversion_value / nullif(cost, 0) from paid
         union all select 'cro_conversions', period_start, key_events from web_weekly
         union all select 'cro_conversion_rate', period_start,
             100.0 * key_events / nullif(sessions, 0) from web_weekly
