@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -139,6 +140,88 @@ def _fx_rates_sql(path: Path) -> str:
     )
 
 
+HUBSPOT_WON, HUBSPOT_LOST = "closed won", "closed lost"  # the demo's stage labels
+
+
+def _latest(paths: list[Path], header_starts: str, snapshot_of) -> Path | None:
+    """Of the CRM exports whose header starts with `header_starts`, the latest snapshot."""
+    found = [p for p in paths if _header(p).startswith(header_starts)]
+    return max(found, key=snapshot_of) if found else None
+
+
+def _header(path: Path) -> str:
+    with path.open(encoding="utf-8-sig") as handle:
+        return handle.readline().replace('"', "")
+
+
+def _hubspot_day(path: Path) -> str:
+    """The snapshot day in HubSpot's file name (`...-all-deals-2026-12-01.csv`)."""
+    return "-".join(path.stem.rsplit("-", 3)[-3:])
+
+
+def _salesforce_ms(path: Path) -> int:
+    return int(path.stem.removeprefix("report"))
+
+
+def _crm_deals_sql(crm_files: list[Path]) -> str:
+    """Every deal of the latest HubSpot and Salesforce deal snapshots: created and closed day
+    (local), won, the amount to convert (the company-currency amount when there is one) with its
+    currency, and the day whose rate converts it (the close day, or the snapshot day when open)."""
+    selects = []
+    hubspot = _latest(
+        [p for p in crm_files if p.name.startswith("hubspot")], "Record ID,Deal Name", _hubspot_day
+    )
+    if hubspot:
+        snapshot = _hubspot_day(hubspot)
+        selects.append(
+            "select created_day, closed_day, is_won, amount_value, amount_currency, "
+            f"coalesce(closed_day, date '{snapshot}') as rate_day from ("
+            'select cast(cast("Create Date" as timestamp) as date) as created_day, '
+            'case when lower(trim("Deal Stage")) in '
+            f"('{HUBSPOT_WON}', '{HUBSPOT_LOST}') then "
+            'cast(cast("Close Date" as timestamp) as date) end as closed_day, '
+            f"lower(trim(\"Deal Stage\")) = '{HUBSPOT_WON}' as is_won, "
+            'coalesce(try_cast("Amount in company currency" as double), '
+            'try_cast("Amount" as double)) as amount_value, '
+            'case when try_cast("Amount in company currency" as double) is not null '
+            "then 'EUR' else coalesce(nullif(trim(\"Currency\"), ''), 'EUR') end "
+            "as amount_currency "
+            f"from read_csv({_quote(hubspot)}, header = true, all_varchar = true))"
+        )
+    salesforce = _latest(
+        [p for p in crm_files if p.name.startswith("report")], "Opportunity ID", _salesforce_ms
+    )
+    if salesforce:
+        snapshot = dt.datetime.fromtimestamp(_salesforce_ms(salesforce) / 1000, dt.UTC)
+        local = snapshot.astimezone(ZoneInfo(TIMEZONE)).date()
+
+        def amount(column: str) -> str:
+            return f"try_cast(replace(nullif(trim(\"{column}\"), ''), ',', '') as double)"
+
+        selects.append(
+            "select created_day, closed_day, is_won, amount_value, amount_currency, "
+            f"coalesce(closed_day, date '{local.isoformat()}') as rate_day from ("
+            "select cast(strptime(\"Created Date\", '%m/%d/%Y') as date) as created_day, "
+            "case when \"Closed\" = '1' then "
+            "cast(strptime(\"Close Date\", '%m/%d/%Y') as date) end as closed_day, "
+            "\"Won\" = '1' as is_won, "
+            f"coalesce({amount('Amount (converted)')}, {amount('Amount')}) as amount_value, "
+            f"case when {amount('Amount (converted)')} is not null "
+            "then nullif(trim(\"Amount (converted) Currency\"), '') "
+            "else nullif(trim(\"Amount Currency\"), '') end as amount_currency "
+            f"from read_csv({_quote(salesforce)}, header = true, all_varchar = true, "
+            "null_padding = true) "
+            "where coalesce(\"Opportunity ID\", '') <> '' and \"Created Date\" is not null)"
+        )
+    if not selects:
+        return (
+            "select null::date as created_day, null::date as closed_day, null::boolean as is_won, "
+            "null::double as amount_value, null::varchar as amount_currency, "
+            "null::date as rate_day where false"
+        )
+    return " union all ".join(selects)
+
+
 def _survey_sql(path: Path) -> str:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         header = next(csv.reader(handle))
@@ -208,6 +291,14 @@ def compute(landing: Path, as_of: dt.date, con: duckdb.DuckDBPyConnection) -> li
         f"from read_csv([{ga4}], comment = '#', header = true, all_varchar = true, "
         "union_by_name = true) "
         "where try_strptime(\"Date\", '%Y%m%d') is not null"
+    )
+    con.execute(
+        "create or replace temp table deals as "
+        "select d.created_day, d.closed_day, d.is_won, d.amount_value / f.rate as amount "
+        f"from ({_crm_deals_sql(files('crm', '*.csv'))}) as d "
+        "asof left join (select currency, rate_date, units_per_euro as rate from rates "
+        "union all select 'EUR', date '1900-01-01', 1.0) as f "
+        "on d.amount_currency = f.currency and d.rate_day >= f.rate_date"
     )
     orders = ", ".join(_quote(p) for p in files("orders", "*.csv"))
     con.execute(
@@ -297,6 +388,20 @@ def compute(landing: Path, as_of: dt.date, con: duckdb.DuckDBPyConnection) -> li
                     as net, count(nps_score) as answered
             from surveys group by 1
         ),
+        closed_deals as (
+            select date_trunc('quarter', closed_day)::date as period_start,
+                count(*) filter (where is_won) as won, count(*) as closed,
+                sum(amount) filter (where is_won) as won_amount,
+                count(amount) filter (where is_won) as won_with_amount,
+                sum(date_diff('day', created_day, closed_day)) filter (where is_won)
+                    as won_cycle_days
+            from deals where closed_day is not null group by 1
+        ),
+        created_deals as (
+            select date_trunc('month', created_day)::date as period_start,
+                sum(amount) as amount
+            from deals group by 1
+        ),
         growth as (
             select period_start, 100.0 * (sessions - previous) / nullif(previous, 0) as value
             from (select period_start, sessions,
@@ -327,6 +432,13 @@ def compute(landing: Path, as_of: dt.date, con: duckdb.DuckDBPyConnection) -> li
         union all select 'cs_csat', period_start, 100.0 * satisfied / nullif(answered, 0)
             from csat
         union all select 'cs_nps', period_start, 100.0 * net / nullif(answered, 0) from nps
+        union all select 'crm_win_rate', period_start, 100.0 * won / nullif(closed, 0)
+            from closed_deals
+        union all select 'crm_average_deal_size', period_start,
+            won_amount / nullif(won_with_amount, 0) from closed_deals
+        union all select 'crm_sales_cycle_days', period_start,
+            won_cycle_days / nullif(won, 0) from closed_deals
+        union all select 'crm_pipeline_created', period_start, amount from created_deals
     """).fetchall()
 
 
