@@ -222,6 +222,33 @@ def _crm_deals_sql(crm_files: list[Path]) -> str:
     return " union all ".join(selects)
 
 
+PAID_SOURCES = ("paid search", "paid social")  # HubSpot's paid original traffic sources
+
+
+def _crm_contacts_sql(crm_files: list[Path]) -> str:
+    """Every contact of the latest HubSpot contact snapshot: created and became-a-customer times
+    (local times of the portal, as instants), whether the original source is paid media."""
+    hubspot = _latest(
+        [p for p in crm_files if p.name.startswith("hubspot")],
+        "Record ID,First Name",
+        _hubspot_day,
+    )
+    if hubspot is None:
+        return (
+            "select null::timestamptz as created_at, null::timestamptz as customer_at, "
+            "null::boolean as is_paid where false"
+        )
+    paid = ", ".join(f"'{source}'" for source in PAID_SOURCES)
+    return (
+        "select timezone('" + TIMEZONE + '\', cast("Create Date" as timestamp)) as created_at, '
+        "timezone('" + TIMEZONE + "', try_cast(nullif(\"Became a Customer Date\", '') "
+        "as timestamp)) as customer_at, "
+        f"lower(trim(coalesce(\"Original Traffic Source\", ''))) in ({paid}) as is_paid "
+        f"from read_csv({_quote(hubspot)}, header = true, all_varchar = true) "
+        "where coalesce(\"Create Date\", '') <> ''"
+    )
+
+
 def _survey_sql(path: Path) -> str:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         header = next(csv.reader(handle))
@@ -299,6 +326,10 @@ def compute(landing: Path, as_of: dt.date, con: duckdb.DuckDBPyConnection) -> li
         "asof left join (select currency, rate_date, units_per_euro as rate from rates "
         "union all select 'EUR', date '1900-01-01', 1.0) as f "
         "on d.amount_currency = f.currency and d.rate_day >= f.rate_date"
+    )
+    con.execute(
+        "create or replace temp table contacts as "
+        f"select * from ({_crm_contacts_sql(files('crm', '*.csv'))})"
     )
     orders = ", ".join(_quote(p) for p in files("orders", "*.csv"))
     con.execute(
@@ -402,6 +433,17 @@ def compute(landing: Path, as_of: dt.date, con: duckdb.DuckDBPyConnection) -> li
                 sum(amount) as amount
             from deals group by 1
         ),
+        leads as (
+            select date_trunc('month', created_at)::date as period_start, count(*) as leads,
+                count(*) filter (where is_paid) as paid_leads,
+                count(*) filter (where customer_at >= created_at
+                    and epoch(customer_at) - epoch(created_at) <= 90 * 86400) as customers
+            from contacts group by 1
+        ),
+        ad_cost_monthly as (
+            select date_trunc('month', day)::date as period_start, sum(cost) as cost
+            from ads group by 1
+        ),
         growth as (
             select period_start, 100.0 * (sessions - previous) / nullif(previous, 0) as value
             from (select period_start, sessions,
@@ -439,6 +481,11 @@ def compute(landing: Path, as_of: dt.date, con: duckdb.DuckDBPyConnection) -> li
         union all select 'crm_sales_cycle_days', period_start,
             won_cycle_days / nullif(won, 0) from closed_deals
         union all select 'crm_pipeline_created', period_start, amount from created_deals
+        union all select 'crm_new_leads', period_start, leads from leads
+        union all select 'crm_lead_to_customer_rate', period_start,
+            100.0 * customers / nullif(leads, 0) from leads
+        union all select 'paid_cost_per_lead', period_start, cost / nullif(paid_leads, 0)
+            from ad_cost_monthly join leads using (period_start)
     """).fetchall()
 
 
