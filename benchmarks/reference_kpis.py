@@ -5,8 +5,12 @@ one DuckDB connection, written for speed (no raw layer, no checks, no lineage, n
 
 It reads the export variants the demo generator writes (Google Ads reports in English and Dutch,
 UTF-8, UTF-8 with BOM and UTF-16; Search Console bulk CSV and Parquet; GA4 reports with their
-comment block; Shopify line items; Zendesk tickets; SurveyMonkey exports with two header rows)
-and returns one value per KPI and period. It assumes files that do not overlap (the demo data);
+comment block; Shopify line items; Zendesk tickets; SurveyMonkey exports with two header rows;
+Microsoft Advertising reports with their preamble and footer; Meta Ads exports in English and
+Dutch with their summary row; the ECB's rate history; the latest HubSpot deal and contact
+exports and Salesforce opportunity report) and returns one value per KPI and period. Money is
+converted to EUR by the latest ECB rate on or before its day (an as-of join). Salesforce leads
+and Pipedrive exports, which the demo does not write, are not read. It assumes files that do not overlap (the demo data);
 the pipeline's replacement of re-deliveries is part of what the pipeline costs.
 """
 
