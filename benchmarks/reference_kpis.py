@@ -10,8 +10,9 @@ Microsoft Advertising reports with their preamble and footer; Meta Ads exports i
 Dutch with their summary row; the ECB's rate history; the latest HubSpot deal and contact
 exports and Salesforce opportunity report) and returns one value per KPI and period. Money is
 converted to EUR by the latest ECB rate on or before its day (an as-of join). Salesforce leads
-and Pipedrive exports, which the demo does not write, are not read. It assumes files that do not overlap (the demo data);
-the pipeline's replacement of re-deliveries is part of what the pipeline costs.
+and Pipedrive exports, which the demo does not write, are not read. It assumes files that do
+not overlap (the demo data); the pipeline's replacement of re-deliveries is part of what the
+pipeline costs.
 """
 
 from __future__ import annotations
