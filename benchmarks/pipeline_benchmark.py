@@ -130,13 +130,18 @@ def rows_read(raw: Path) -> int:
 
 
 def compare_with_reference(reference: list, warehouse: Path) -> dict[str, int]:
-    """Complete periods where both have a value: equal within 1e-9 relative?"""
+    """Complete periods where both have a value: equal within 1e-9 relative? The KPIs the
+    reference does not compute at all are named and counted."""
     expected = {(kpi, period): value for kpi, period, value in reference}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         built = con.execute(
             "select kpi_id, cast(period_start as varchar), value from marts.fct_kpi_values "
             "where is_complete and value is not null"
         ).fetchall()
+    computed = {kpi for kpi, _ in expected}
+    not_in_reference = sorted({kpi for kpi, _, _ in built} - computed)
+    if not_in_reference:
+        print(f"  not computed by the reference: {', '.join(not_in_reference)}")
     compared = mismatched = 0
     for kpi, period, value in built:
         other = expected.get((kpi, period))
@@ -147,7 +152,11 @@ def compare_with_reference(reference: list, warehouse: Path) -> dict[str, int]:
             mismatched += 1
             if mismatched <= 5:
                 print(f"  differs: {kpi} {period}: pipeline {value} reference {other}")
-    return {"compared": compared, "mismatched": mismatched}
+    return {
+        "compared": compared,
+        "mismatched": mismatched,
+        "not_in_reference": len(not_in_reference),
+    }
 
 
 def median(measurements: list[Measurement]) -> dict[str, float]:

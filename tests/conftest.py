@@ -57,10 +57,16 @@ class PipelineRun:
 
 
 def run_pipeline(
-    root: Path, landing: Path, as_of: str, instance: Any = None, **run_context: str
+    root: Path,
+    landing: Path,
+    as_of: str,
+    instance: Any = None,
+    tags: dict[str, str] | None = None,
+    **run_context: str,
 ) -> PipelineRun:
-    """Materialise every asset once over `landing`, writing under `root`; `run_context` adds
-    options of raw/run_context (rebuild_from, rebuild_to)."""
+    """Materialise every asset once over `landing`, writing under `root`; `tags` are the run's
+    tags (e.g. the full-checks tag), `run_context` adds options of raw/run_context (rebuild_from,
+    rebuild_to)."""
     from dagster import DagsterInstance
 
     from pipelines.dbt_manifest import prepare
@@ -76,6 +82,7 @@ def run_pipeline(
         result = job.execute_in_process(
             instance=instance,
             run_config={"ops": {"raw__run_context": {"config": {"as_of": as_of, **run_context}}}},
+            tags=tags,
             raise_on_error=False,
         )
     return PipelineRun(root=root, settings=settings, defs=defs, result=result, instance=instance)

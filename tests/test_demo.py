@@ -11,6 +11,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import math
 import random
 from pathlib import Path
 
@@ -454,3 +455,31 @@ def test_the_crm_and_paid_kpis_have_values_on_the_demos_last_periods(demo):
     for kpi in ("crm_new_leads", "crm_pipeline_created", "paid_blended_roas"):
         assert scorecard[kpi]["period_start"] in (NOVEMBER[0], dt.date(2026, 11, 23)), kpi
         assert scorecard[kpi]["value"] is not None, kpi
+
+
+def test_the_benchmark_reference_agrees_with_every_complete_kpi_value(demo):
+    """benchmarks/reference_kpis.py, written apart from the dbt SQL, computes every KPI of the
+    portfolio from the demo's landing files: each complete value the warehouse built (a held KPI
+    keeps an earlier run's values, so it is left out) equals the reference's."""
+    from benchmarks.reference_kpis import compute
+
+    with duckdb.connect() as con:
+        reference = {
+            (kpi, str(period)): value for kpi, period, value in compute(demo["landing"], AS_OF, con)
+        }
+    built = _query(
+        demo["published"],
+        "select kpi_id, cast(period_start as varchar), value from marts.fct_kpi_values "
+        "where is_complete and value is not null and held_reason is null",
+    )
+    portfolio = {p.stem for p in DEFAULT_KPI_DEFINITIONS_DIR.glob("*.yml")} - {"goals", "people"}
+    assert {kpi for kpi, _, _ in built} <= {kpi for kpi, _ in reference}
+    assert {kpi for kpi, _ in reference} == portfolio
+    differ = [
+        (kpi, period, value, reference.get((kpi, period)))
+        for kpi, period, value in built
+        if reference.get((kpi, period)) is None
+        or not math.isclose(value, reference[(kpi, period)], rel_tol=1e-9, abs_tol=1e-9)
+    ]
+    assert differ == []
+    assert len(built) > 100

@@ -299,7 +299,8 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
             stamp = project.project_dir / project.target_path / FINGERPRINT_FILE
             inputs = build_inputs(warehouse.raw, stamp.read_text(), warehouse.engine)
             state_dir = warehouse.build_state_dir
-            if is_current(state_dir, inputs) and warehouse.has_built_tables():
+            # A run with full checks tests every row again, also when nothing changed.
+            if not full and is_current(state_dir, inputs) and warehouse.has_built_tables():
                 context.log.info(
                     "Nothing new since the last complete build (the same raw files, as-of time "
                     "and definitions): dbt is not run, its tables are current."
@@ -308,7 +309,7 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
                 yield from held
                 return
             forget(state_dir)  # a build that stops half-way must not count as current
-            args = ["build"]
+            args = ["build", *full_tests_args(full)]
             if selection.exclude:
                 args += ["--exclude", " ".join(selection.exclude)]
             code = model_code_fingerprint(project.project_dir, warehouse.engine)
@@ -342,6 +343,14 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
         prune_invocation_dirs(project.project_dir / project.target_path)
 
     return kpi_warehouse_dbt
+
+
+def full_tests_args(full_checks: bool) -> list[str]:
+    """dbt's arguments for a run with full checks: every dbt test reads its whole model. Without
+    them the tests of a model with `built_by_run` read what this run rebuilt
+    (dbt_project/macros/tests/scoped_tests.sql). The var is passed only when set: dbt parses the
+    whole project again when its vars change, so the nightly runs keep the parse of the last one."""
+    return ["--vars", json.dumps({"full_tests": True})] if full_checks else []
 
 
 def _run_results(invocation: Any) -> dict[str, Any] | None:

@@ -1,8 +1,9 @@
 -- Every ad platform's campaign days, with cost and conversion value in the reporting currency
 -- (var reporting_currency, default EUR; KPI_REPORTING_CURRENCY in the environment). ECB rates are
 -- units of a currency per euro, published on working days only: a day takes the latest rate on
--- or before it. amount_in_reporting = amount / units_per_euro(currency) * units_per_euro(reporting);
--- the euro's rate is 1. A row in the reporting currency, or with no currency code (taken to be in
+-- or before it (macros/fx_rates.sql).
+-- amount_in_reporting = amount / units_per_euro(currency) * units_per_euro(reporting); the euro's
+-- rate is 1. A row in the reporting currency, or with no currency code (taken to be in
 -- the reporting currency), needs no rate. A row whose conversion needs a rate that does not exist
 -- on or before its day keeps null amounts and says why in `unconverted_reason`.
 
@@ -38,43 +39,17 @@ ad_days as (
 
 ),
 
--- Each rate holds from its date up to (not including) the currency's next rate date.
-rate_spans as (
+-- A row without a currency code is taken to be in the reporting currency.
+with_currency as (
 
-    select
-        currency_code,
-        units_per_euro,
-        rate_date as valid_from,
-        lead(rate_date) over (partition by currency_code order by rate_date) as valid_until
-    from {{ ref('stg_fx_rates__daily_rates') }}
+    select *, coalesce(currency_code, '{{ reporting_currency }}') as effective_currency
+    from ad_days
 
 ),
 
 with_rates as (
 
-    select
-        ad_days.*,
-        coalesce(ad_days.currency_code, '{{ reporting_currency }}') as effective_currency,
-        case
-            when coalesce(ad_days.currency_code, '{{ reporting_currency }}') = 'EUR' then 1.0
-            else own_rate.units_per_euro
-        end as units_per_euro,
-        {%- if reporting_currency == 'EUR' %}
-        1.0 as reporting_units_per_euro
-        {%- else %}
-        reporting_rate.units_per_euro as reporting_units_per_euro
-        {%- endif %}
-    from ad_days
-    left join rate_spans as own_rate
-        on own_rate.currency_code = ad_days.currency_code
-        and ad_days.date_day >= own_rate.valid_from
-        and (own_rate.valid_until is null or ad_days.date_day < own_rate.valid_until)
-    {%- if reporting_currency != 'EUR' %}
-    left join rate_spans as reporting_rate
-        on reporting_rate.currency_code = '{{ reporting_currency }}'
-        and ad_days.date_day >= reporting_rate.valid_from
-        and (reporting_rate.valid_until is null or ad_days.date_day < reporting_rate.valid_until)
-    {%- endif %}
+    {{ with_fx_rates('with_currency', 'effective_currency', 'date_day', reporting_currency) }}
 
 ),
 

@@ -3,8 +3,8 @@
 -- CRM's company currency is used when the export has it, else the deal's own amount; a deal
 -- without a currency code is taken to be in the company currency. The rate is the ECB's latest on
 -- or before the rate day: the close date for closed deals, the snapshot (export) date for open
--- ones. ECB rates are units per euro (EUR is the base, rate 1):
--- amount_reporting = amount / units_per_euro(currency) * units_per_euro(reporting).
+-- ones (macros/fx_rates.sql): amount_reporting = amount / units_per_euro(currency) *
+-- units_per_euro(reporting).
 -- A deal with an amount that needs a missing rate keeps a null amount_reporting and an
 -- `unconverted_reason`; a deal without any amount needs no rate.
 
@@ -41,42 +41,9 @@ amounts as (
 
 ),
 
--- Each rate holds from its date up to (not including) the currency's next rate date.
-rate_spans as (
-
-    select
-        currency_code,
-        units_per_euro,
-        rate_date as valid_from,
-        lead(rate_date) over (partition by currency_code order by rate_date) as valid_until
-    from {{ ref('stg_fx_rates__daily_rates') }}
-
-),
-
 with_rates as (
 
-    select
-        amounts.*,
-        case
-            when amounts.amount_currency = 'EUR' then 1.0
-            else own_rate.units_per_euro
-        end as units_per_euro,
-        {%- if reporting_currency == 'EUR' %}
-        1.0 as reporting_units_per_euro
-        {%- else %}
-        reporting_rate.units_per_euro as reporting_units_per_euro
-        {%- endif %}
-    from amounts
-    left join rate_spans as own_rate
-        on own_rate.currency_code = amounts.amount_currency
-        and amounts.rate_date >= own_rate.valid_from
-        and (own_rate.valid_until is null or amounts.rate_date < own_rate.valid_until)
-    {%- if reporting_currency != 'EUR' %}
-    left join rate_spans as reporting_rate
-        on reporting_rate.currency_code = '{{ reporting_currency }}'
-        and amounts.rate_date >= reporting_rate.valid_from
-        and (reporting_rate.valid_until is null or amounts.rate_date < reporting_rate.valid_until)
-    {%- endif %}
+    {{ with_fx_rates('amounts', 'amount_currency', 'rate_date', reporting_currency) }}
 
 ),
 
