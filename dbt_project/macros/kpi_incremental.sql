@@ -54,14 +54,15 @@
     {%- if sources | length == 0 -%}
     cast(null as timestamp)
     {%- else -%}
-    cast(greatest(
+    {#- greatest() needs two arguments or more on Spark -#}
+    cast({{ 'greatest(' if sources | length > 1 }}
         {%- for node in sources %}
         coalesce(
             (select max(_loaded_at) from {{ source(node.source_name, node.name) }}),
             cast('1900-01-01' as timestamp)
         ){{ ',' if not loop.last }}
         {%- endfor %}
-    ) as timestamp)
+    {{ ')' if sources | length > 1 }} as timestamp)
     {%- endif -%}
 {%- endmacro %}
 
