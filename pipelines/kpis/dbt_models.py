@@ -221,9 +221,7 @@ _DEFINITION_MACROS = ("kpi_periods.sql", "kpi_status.sql", "kpi_incremental.sql"
 _HASH_PLACEHOLDER = "@definition_hash@"
 
 
-def _incremental_facts(
-    kpi: KpiDefinition, portfolio: Portfolio, facts: dict[str, Fact]
-) -> list[Fact] | None:
+def _incremental_facts(kpi: KpiDefinition, facts: dict[str, Fact]) -> list[Fact] | None:
     """The facts of a KPI whose periods can be recomputed alone (see macros/kpi_incremental.sql),
     or None: a growth KPI reads another KPI's periods and a cohort its entities' earliest events
     (both small and recomputed whole), and a snapshot fact is rebuilt whole with every snapshot."""
@@ -264,12 +262,16 @@ def _incremental_config(kpi: KpiDefinition, chosen: list[Fact]) -> str:
     )
 
 
-def _with_definition_hash(sql: str, dbt_project_dir: Path) -> str:
+def _macros_text(dbt_project_dir: Path) -> bytes:
+    """The KPI macros' text, read once per generation."""
+    paths = [dbt_project_dir / "macros" / name for name in _DEFINITION_MACROS]
+    return b"".join(path.read_bytes() if path.exists() else b"" for path in paths)
+
+
+def _with_definition_hash(sql: str, macros: bytes) -> str:
     """The model with its definition hash: of its own text and of the KPI macros it uses."""
     digest = hashlib.sha256(sql.encode("utf-8"))
-    for name in _DEFINITION_MACROS:
-        path = dbt_project_dir / "macros" / name
-        digest.update(path.read_bytes() if path.exists() else b"")
+    digest.update(macros)
     return sql.replace(_HASH_PLACEHOLDER, digest.hexdigest()[:16])
 
 
@@ -283,17 +285,17 @@ def render_kpi_model(
     kpi: KpiDefinition,
     portfolio: Portfolio,
     facts: dict[str, Fact],
-    dbt_project_dir: Path = DBT_PROJECT_DIR,
+    macros: bytes | None = None,
 ) -> str:
-    """The SQL of model `kpi_<id>`."""
+    """The SQL of model `kpi_<id>`; `macros`: the KPI macros' text (read when not given)."""
     header = HEADER.format(source=_relative(portfolio.kpi_files.get(kpi.id, f"{kpi.id}.yml")))
-    chosen = _incremental_facts(kpi, portfolio, facts)
+    chosen = _incremental_facts(kpi, facts)
     if chosen is None:
         return _render_kpi_model(kpi, portfolio, facts, header, incremental=False)
     sql = _render_kpi_model(
         kpi, portfolio, facts, header + _incremental_config(kpi, chosen), incremental=True
     )
-    return _with_definition_hash(sql, dbt_project_dir)
+    return _with_definition_hash(sql, _macros_text(DBT_PROJECT_DIR) if macros is None else macros)
 
 
 def _render_kpi_model(
@@ -894,10 +896,9 @@ def generated_models(
     kpi_dir = dbt_project_dir / KPI_MODELS_DIR
     definitions_dir = dbt_project_dir / DEFINITION_MODELS_DIR
     wanted: dict[Path, str] = {}
+    macros = _macros_text(dbt_project_dir)
     for kpi in portfolio.kpis:
-        wanted[kpi_dir / f"{kpi.model_name}.sql"] = render_kpi_model(
-            kpi, portfolio, facts, dbt_project_dir
-        )
+        wanted[kpi_dir / f"{kpi.model_name}.sql"] = render_kpi_model(kpi, portfolio, facts, macros)
     wanted[kpi_dir / "int_kpi_values_unioned.sql"] = render_union_model(portfolio)
     wanted[kpi_dir / "_generated__models.yml"] = render_kpi_models_yml(portfolio)
     for name, sql in render_definition_models(portfolio).items():
