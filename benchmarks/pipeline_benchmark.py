@@ -36,6 +36,7 @@ from pathlib import Path
 import duckdb
 import psutil
 
+from benchmarks.ingest_benchmark import plain_copy_seconds
 from benchmarks.measure import Measurement, measure_command
 from pipelines.demo.landing import write_demo_landing
 
@@ -166,6 +167,66 @@ def median(measurements: list[Measurement]) -> dict[str, float]:
     }
 
 
+def landing_plain_copy_seconds(landing: Path, scratch: Path) -> float:
+    """Seconds DuckDB takes to copy every CSV and Parquet file of the landing folder to Parquet
+    with no check at all (benchmarks/ingest_benchmark.py): what ingestion is compared with."""
+    seconds = 0.0
+    for folder in sorted(p for p in landing.rglob("*") if p.is_dir()):
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+        seconds += plain_copy_seconds(folder, scratch)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return seconds
+
+
+def ingestion_seconds(stages: dict[str, float]) -> float:
+    """Ingestion with every check: the ingestion steps and the raw tables' checks of a run."""
+    return sum(
+        seconds
+        for name, seconds in stages.items()
+        if name.startswith(("ingestion/", "raw_checks/"))
+    )
+
+
+def targets(result: dict, year: dict | None) -> list[dict]:
+    """Issue 20's targets against this sitting's figures: name, figure, limit, met. The `large`
+    nightly run is compared with the `year` results file when there is one (its commit named)."""
+    figures = result["figures"]
+    full = figures["full"]["seconds"]
+    nightly = figures["nightly_one_new_day"]["seconds"]
+    peak = max(figure["peak_rss_mb"] for name, figure in figures.items() if name != "reference")
+    checked = [
+        ("nightly run, share of the full build", nightly / full, 0.15, "{:.1%}", "{:.0%}"),
+        ("run with nothing new, seconds", figures["no_new_files"]["seconds"], 5.0, "{:.1f}", "{}"),
+        ("full build, times the reference", figures["full"]["ratio_to_reference"], 8.0,
+         "{:.1f}x", "{}x"),
+        ("peak memory, MB", peak, 2000, "{:.0f}", "{}"),
+    ]  # fmt: skip
+    copy = result.get("plain_copy_seconds")
+    if copy:
+        ingestion = ingestion_seconds(result["stages"]["full"])
+        checked.append(
+            ("ingestion with every check, times a plain copy", ingestion / copy, 2.5,
+             "{:.1f}x", "{}x")
+        )  # fmt: skip
+    if result["scale"] == "large" and year:
+        year_nightly = year["figures"]["nightly_one_new_day"]["seconds"]
+        checked.append(
+            (f"nightly run, times the year's ({year['git_commit']})", nightly / year_nightly, 1.3,
+             "{:.2f}x", "{}x")
+        )  # fmt: skip
+    return [
+        {
+            "target": name,
+            "figure": round(figure, 3),
+            "limit": limit,
+            "met": figure <= limit,
+            "text": f"{shown.format(figure)} (at most {bound.format(limit)})",
+        }
+        for name, figure, limit, shown, bound in checked
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
@@ -185,6 +246,7 @@ def main() -> None:
         "--as-of", NEW_DAY.isoformat(), "--out", str(reference_out),
     ]  # fmt: skip
     reference = [measure_command(reference_command) for _ in range(args.repeat)]
+    plain_copy = landing_plain_copy_seconds(reference_landing, work / "plain-copy")
     shutil.rmtree(reference_landing, ignore_errors=True)
 
     full, nightly, idle = [], [], []
@@ -236,6 +298,7 @@ def main() -> None:
         "repeat": args.repeat,
         "figures": figures,
         "reference_check": sanity,
+        "plain_copy_seconds": round(plain_copy, 2),
         # Median seconds per stage of each kind of run (pipelines/stage_timings.py).
         "stages": {kind: median_stages(runs) for kind, runs in stages.items()},
         "git_commit": subprocess.run(
@@ -257,6 +320,13 @@ def main() -> None:
         f"  reference check: {sanity['compared']} KPI values compared, "
         f"{sanity['mismatched']} differ"
     )
+    year_file = RESULTS / "pipeline-year.json"
+    year = json.loads(year_file.read_text(encoding="utf-8")) if year_file.exists() else None
+    result["targets"] = targets(result, year)
+    print("\ntargets (issue 20):")
+    for target in result["targets"]:
+        verdict = "met" if target["met"] else "NOT met"
+        print(f"  {target['target']:52} {target['text']:>26}  {verdict}")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"pipeline-{args.scale}.json").write_text(json.dumps(result, indent=2))
 
