@@ -64,10 +64,11 @@ dev: install
 	if [ -z "$$KPI_PII_SALT" ]; then export KPI_DEMO_MODE=1; fi; \
 	DAGSTER_HOME="$$home" $(BIN)/dagster dev -w workspace.yaml
 
-# make bench [BENCH_SCALE=small|year|large]: the pipeline against a hand-written DuckDB script.
+# make bench [BENCH_SCALE=small|year|large|history] [BENCH_REPEAT=3]: the pipeline against a hand-written DuckDB script.
 BENCH_SCALE ?= small
+BENCH_REPEAT ?= 3
 bench: install
-	$(BIN)/python -m benchmarks.pipeline_benchmark --scale $(BENCH_SCALE)
+	$(BIN)/python -m benchmarks.pipeline_benchmark --scale $(BENCH_SCALE) --repeat $(BENCH_REPEAT)
 
 bench-ingest: install
 	$(BIN)/python -m benchmarks.ingest_benchmark

@@ -48,8 +48,12 @@ def write_demo_landing(
     scale: float,
     seed: int = 7,
     deliveries: Deliveries = "clean",
+    crm_snapshots_from: dt.date | None = None,
 ) -> list[Path]:
-    """Demo exports of every source for `days` days ending on `end` (inclusive)."""
+    """Demo exports of every source for `days` days ending on `end` (inclusive). The CRM
+    snapshots are monthly over the whole span, or only from `crm_snapshots_from` on (each
+    snapshot lists every record created before it, so a long history of monthly snapshots grows
+    with the square of its length)."""
     start = end - dt.timedelta(days=days - 1)
     end_of_data = dt.datetime.combine(end, dt.time(23, 59))
     cut = None if deliveries == "clean" else CUT_ORDERS
@@ -70,18 +74,30 @@ def write_demo_landing(
     if deliveries != "latest":
         written += shop.write_tickets(out_dir, start, days, scale, seed, end_of_data)
         written += shop.write_surveys(out_dir, start, days, scale, seed)
-        written += write_paid_media_and_crm(out_dir, start, end, days, scale, seed)
+        written += write_paid_media_and_crm(
+            out_dir, start, end, days, scale, seed, crm_snapshots_from
+        )
     return written
 
 
 def write_paid_media_and_crm(
-    out_dir: Path, start: dt.date, end: dt.date, days: int, scale: float, seed: int
+    out_dir: Path,
+    start: dt.date,
+    end: dt.date,
+    days: int,
+    scale: float,
+    seed: int,
+    crm_snapshots_from: dt.date | None = None,
 ) -> list[Path]:
     """Microsoft Advertising, Meta Ads, the ECB rates and the CRM snapshots (HubSpot and
     Salesforce)."""
     rates = fx_rates.demo_rates(start, end, seed)
     records = crm_records.crm_records(start, days, scale, seed, rates)
-    snapshots = crm_records.snapshot_days(start, end)
+    snapshots = [
+        day
+        for day in crm_records.snapshot_days(start, end)
+        if crm_snapshots_from is None or day >= crm_snapshots_from
+    ]
     return [
         *paid_media.write_microsoft_ads(out_dir, start, days, scale, seed),
         *paid_media.write_meta_ads(out_dir, start, days, scale, seed),
