@@ -6,10 +6,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipelines.settings import PROJECT_DIR, configured_path
+from pipelines.yaml_text import safe_load
 
 DEFAULT_CONFIG = PROJECT_DIR / "config" / "ingestion.yml"
 DEMO_SALT = "kpi-warehouse-demo-salt"
@@ -213,7 +213,7 @@ def load_options(
 
 
 def _load_options(path: Path, text: str | None, salt: str | None, timezone: str) -> IngestOptions:
-    data = (yaml.safe_load(text) or {}) if text is not None else {}
+    data = (safe_load(text) or {}) if text is not None else {}
     data["pii_salt"] = salt
     data["reporting_timezone"] = timezone
     try:

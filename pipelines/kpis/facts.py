@@ -15,9 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.yaml_text import safe_load
 
 
 @dataclass(frozen=True)
@@ -38,10 +37,24 @@ def _shown(path: Path, dbt_project_dir: Path) -> str:
     return str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
 
 
+# The catalogue last read, by the yml files' paths, sizes and modification times: a run asks for
+# it several times (definitions, preparation, the dbt step) and the files rarely change.
+_CATALOG_CACHE: dict[tuple, dict[str, Fact]] = {}
+
+
 def load_fact_catalog(dbt_project_dir: Path = DBT_PROJECT_DIR) -> dict[str, Fact]:
+    files = sorted((dbt_project_dir / "models").rglob("_*__models.yml"))
+    key = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    if key not in _CATALOG_CACHE:
+        _CATALOG_CACHE.clear()
+        _CATALOG_CACHE[key] = _read_fact_catalog(files, dbt_project_dir)
+    return dict(_CATALOG_CACHE[key])
+
+
+def _read_fact_catalog(files: list[Path], dbt_project_dir: Path) -> dict[str, Fact]:
     facts: dict[str, Fact] = {}
-    for yml in sorted((dbt_project_dir / "models").rglob("_*__models.yml")):
-        document = yaml.safe_load(yml.read_text(encoding="utf-8")) or {}
+    for yml in files:
+        document = safe_load(yml.read_text(encoding="utf-8")) or {}
         for model in document.get("models", []):
             meta = (model.get("config") or {}).get("meta") or model.get("meta") or {}
             spec = meta.get("kpi_fact")

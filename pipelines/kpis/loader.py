@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from pipelines.kpis.models import GoalsFile, KpiDefinition, KpiNote, NotesFile, Portfolio
+from pipelines.yaml_text import safe_load
 
 GOALS_FILE_NAME = "goals.yml"
 PEOPLE_FILE_NAMES = {"people.yml", "people.yaml"}
@@ -60,7 +61,7 @@ def read_yaml(path: Path) -> Any:
             ]
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise DefinitionError(
             [DefinitionProblem(str(path), "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
