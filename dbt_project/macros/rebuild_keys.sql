@@ -65,6 +65,46 @@
     {%- endif %}
 {% endmacro %}
 
+{#- Up to this many keys are written into the SQL as constants; beyond (a long backfill), the
+    keys stay a subquery. -#}
+{% macro rebuild_keys_constant_limit() %}{{ return(50000) }}{% endmacro %}
+
+{#- The keys to rebuild as SQL literals (none when there are more than the limit: then the
+    subquery is used). As constants, the staged view's filter reaches below its window over
+    every delivery (the latest delivery of each key), so a run reads and ranks the rows of its
+    keys only, not the whole history. -#}
+{% macro rebuild_keys_literals(spec, fact_relation) -%}
+    {%- if not execute -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set query -%}
+        select distinct
+            case when typeof(rebuild_key) = 'VARCHAR'
+                then '''' || replace(cast(rebuild_key as varchar), '''', '''''') || ''''
+                else cast(rebuild_key as varchar)
+            end as literal
+        from ({{ keys_to_rebuild(spec, fact_relation) }}) as keys_to_rebuild
+        where rebuild_key is not null
+        limit {{ rebuild_keys_constant_limit() + 1 }}
+    {%- endset -%}
+    {%- set literals = run_query(query).columns[0].values() | list -%}
+    {{- return(none if literals | length > rebuild_keys_constant_limit() else literals | sort) -}}
+{%- endmacro %}
+
+{#- `column` is one of the keys to rebuild: constants when they are few enough, else the query. -#}
+{% macro rebuild_keys_condition(spec, fact_relation, column) -%}
+    {%- set literals = rebuild_keys_literals(spec, fact_relation) -%}
+    {%- if literals is none -%}
+    {{ column }} in (
+        select rebuild_key from ({{ keys_to_rebuild(spec, fact_relation) }}) as keys_to_rebuild
+    )
+    {%- elif literals | length == 0 -%}
+    1 = 0
+    {%- else -%}
+    {{ column }} in ({{ literals | join(', ') }})
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The filter an entity fact applies to its staged rows in an incremental run. The relations of
     the spec are named on every render, so dbt sees them as dependencies of the model. -#}
 {% macro rebuild_keys_filter(spec, key_column=none) -%}
@@ -73,9 +113,7 @@
     {%- if spec.get('group') %}{% do ref(spec['group']['model']) %}{% endif -%}
     {%- do ref('stg_pipeline__run_context') -%}
     {%- if is_incremental() -%}
-    where {{ key_column or spec['key'] }} in (
-        select rebuild_key from ({{ keys_to_rebuild(spec, this) }}) as keys_to_rebuild
-    )
+    where {{ rebuild_keys_condition(spec, this, key_column or spec['key']) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -94,9 +132,7 @@
     {%- set target_relation = arg_dict['target_relation'] -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
     delete from {{ target_relation }}
-    where {{ spec['key'] }} in (
-        select rebuild_key from ({{ keys_to_rebuild(spec, target_relation) }}) as keys_to_rebuild
-    );
+    where {{ rebuild_keys_condition(spec, target_relation, spec['key']) }};
     insert into {{ target_relation }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {% endmacro %}
