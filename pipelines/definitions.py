@@ -57,7 +57,9 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     published_key = None
     if settings.engine == Engine.duckdb:
         # On Spark the marts stay tables of the engine; publishing a file is DuckDB's step.
-        published = build_published_asset(mart_asset_keys(project.manifest_path))
+        published = build_published_asset(
+            mart_asset_keys(project.manifest_path), project.manifest_path
+        )
         assets.append(published)
         published_key = published.key
     on_target = build_on_target_checks([k.id for k in portfolio.kpis], published_key)

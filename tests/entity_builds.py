@@ -37,6 +37,8 @@ class TwoWarehouses:
         self.runs = 0
         self.incremental_db = root / "incremental" / "kpi_work.duckdb"
         self.clean_db = root / "clean" / "kpi_work.duckdb"
+        # The incremental warehouse published after every build, into a copy of the last file.
+        self.published = root / "incremental" / "published.duckdb"
         self.project_dir = DBT_PROJECT_DIR
         with self._env(self.incremental_db):
             self.settings = Settings.from_env()
@@ -100,10 +102,21 @@ class TwoWarehouses:
                 result = runner.invoke([*self._args("run"), "--select", self.select])
                 _close_dbt_database()
             assert result.success, (work_db, result.exception, _failures(result))
+        self._publish()
 
-    def rows(self, table: str, clean: bool = False, lineage: bool = False) -> list[dict]:
-        """Every row of a mart, sorted; without the lineage columns unless asked."""
-        path = self.clean_db if clean else self.incremental_db
+    def _publish(self) -> None:
+        from pipelines.assets.published import rebuild_units
+        from pipelines.publish.warehouse_file import publish
+
+        units = rebuild_units(self.project_dir / "target" / "manifest.json")
+        publish(self.incremental_db, self.published, groups=units)
+
+    def rows(
+        self, table: str, clean: bool = False, lineage: bool = False, published: bool = False
+    ) -> list[dict]:
+        """Every row of a mart, sorted; without the lineage columns unless asked. From the clean
+        build, the incremental one (the default) or the incremental one's published file."""
+        path = self.published if published else self.clean_db if clean else self.incremental_db
         with duckdb.connect(str(path), read_only=True) as con:
             cursor = con.execute(f"select * from marts.{table}")
             names = [d[0] for d in cursor.description]

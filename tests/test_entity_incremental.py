@@ -46,9 +46,13 @@ def by_key(rows: list[dict], key: str) -> dict:
 
 
 def assert_equals_clean_build(warehouses: TwoWarehouses, step: str) -> None:
+    """The incremental marts equal the clean build's, and the file published into a copy of the
+    previous one holds exactly the incremental marts, lineage included."""
     for mart in MARTS:
         incremental, clean = warehouses.rows(mart), warehouses.rows(mart, clean=True)
         assert incremental == clean, (step, mart)
+        published = warehouses.rows(mart, lineage=True, published=True)
+        assert published == warehouses.rows(mart, lineage=True), (step, mart, "published")
 
 
 # -- hand-computed: a late older order, a ticket crossing 24 hours, a backfill ------------------
