@@ -52,7 +52,7 @@ def build_published_asset(
     def published_warehouse(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
-        with writer_lock(warehouse.work_db, what=f"run {context.run_id[:8]} (publish)"):
+        with writer_lock(warehouse.work_db, what=f"run {context.run.run_id[:8]} (publish)"):
             full = context.run.tags.get(FULL_CHECKS_TAG) == "true"
             units = rebuild_units(manifest_path) if manifest_path else {}
             result = publish(warehouse.work_db, warehouse.warehouse, full=full, groups=units)
