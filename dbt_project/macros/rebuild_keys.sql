@@ -77,18 +77,29 @@
     {%- if not execute -%}
         {{- return(none) -}}
     {%- endif -%}
+    {%- set key_type = (
+        adapter.get_columns_in_relation(fact_relation)
+        | selectattr('name', 'equalto', spec['key']) | map(attribute='dtype') | first
+    ) | default('', true) | lower -%}
+    {%- set numbers = ['int', 'decimal', 'numeric', 'double', 'float', 'real'] -%}
+    {%- set is_number = numbers | select('in', key_type) | list | length > 0 -%}
     {%- set query -%}
-        select distinct
-            case when typeof(rebuild_key) = 'VARCHAR'
-                then '''' || replace(cast(rebuild_key as varchar), '''', '''''') || ''''
-                else cast(rebuild_key as varchar)
-            end as literal
+        select distinct cast(rebuild_key as {{ dbt.type_string() }}) as key_text
         from ({{ keys_to_rebuild(spec, fact_relation) }}) as keys_to_rebuild
         where rebuild_key is not null
         limit {{ rebuild_keys_constant_limit() + 1 }}
     {%- endset -%}
-    {%- set literals = run_query(query).columns[0].values() | list -%}
-    {{- return(none if literals | length > rebuild_keys_constant_limit() else literals | sort) -}}
+    {%- set keys = run_query(query).columns[0].values() | list -%}
+    {%- if keys | length > rebuild_keys_constant_limit() -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set literals = [] -%}
+    {%- for key in keys | sort -%}
+        {%- do literals.append(
+            key | string if is_number else "'" ~ (key | replace("'", "''")) ~ "'"
+        ) -%}
+    {%- endfor -%}
+    {{- return(literals) -}}
 {%- endmacro %}
 
 {#- `column` is one of the keys to rebuild: constants when they are few enough, else the query. -#}
