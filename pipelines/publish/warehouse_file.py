@@ -111,9 +111,10 @@ def _start_from_previous(con: duckdb.DuckDBPyConnection, target: Path, temporary
 
 def _changed_groups(
     con: duckdb.DuckDBPyConnection, work: str, published: str, groups: Sequence[str]
-) -> int:
+) -> tuple[int, int]:
     """Fill temp table `changed` with the runs and rebuild units whose numbers of rows differ
-    between the two copies of a table; the number of rows of the working copy they hold."""
+    between the two copies of a table; how many there are and how many rows of the working copy
+    they hold."""
     keys = ", ".join([LINEAGE_COLUMN, *(f'"{g}"' for g in groups)])
     names = [LINEAGE_COLUMN, *groups]
     same = " and ".join(f'w."{n}" is not distinct from p."{n}"' for n in names)
@@ -128,7 +129,8 @@ def _changed_groups(
         where w.n is distinct from p.n
         """
     )
-    return int(con.execute("select coalesce(sum(n), 0) from changed").fetchone()[0])
+    units, rows = con.execute("select count(*), coalesce(sum(n), 0) from changed").fetchone()
+    return int(units), int(rows)
 
 
 def _in_changed(alias: str, groups: Sequence[str]) -> str:
@@ -189,10 +191,9 @@ def publish(
                 whole = not comparable
                 if comparable:
                     units = [g for g in (groups or {}).get(shown, ()) if g in dict(columns)]
-                    changed_rows = _changed_groups(con, work, published, units)
+                    changed, changed_rows = _changed_groups(con, work, published, units)
                     expected = _count(con, work)
-                    has_changes = con.execute("select count(*) from changed").fetchone()[0]
-                    if not has_changes:
+                    if not changed:
                         unchanged.append(shown)
                     elif changed_rows > REWRITE_SHARE * expected:
                         whole = True
@@ -204,12 +205,13 @@ def publish(
                         )
                         replaced[shown] = changed_rows
                     whole = whole or _count(con, published) != expected
+                    tables[shown] = expected
                 if whole:
                     con.execute(f"drop table if exists {published}")
                     con.execute(f"create table {published} as select * from {work}")
                     rewritten.append(shown)
                     replaced.pop(shown, None)
-                tables[shown] = _count(con, published)
+                    tables[shown] = _count(con, published)
         # dbt writes fully qualified names (catalog = the work file's name); the published file
         # has its own catalog, so views refer to schema.table only.
         catalog = re.compile(rf'(?<![\w"])"?{re.escape(work_db.stem)}"?\.')
