@@ -224,7 +224,14 @@ def late_only(fixture_run, tmp_path_factory):
             for model in before
             for fact, column in kpi_model_facts(model)
         }
+    built = {
+        event.asset_key.to_user_string()
+        for event in run.result.all_events
+        if event.event_type_value == "ASSET_MATERIALIZATION"
+    }
     return {
+        "root": root,
+        "built": built,
         "before": before,
         "after": kpi_model_rows(work_db),
         "run_id": run.result.run_id,
@@ -234,10 +241,10 @@ def late_only(fixture_run, tmp_path_factory):
 
 
 def test_kpi_models_recompute_only_the_periods_from_the_first_one_that_can_change(late_only):
-    """Each incremental KPI model recomputes from the period holding the earliest of: the day
-    before a newly loaded raw row's day (09-19, for the KPIs on the ad fact), two days before the
-    as-of day (10-03), the day before its facts' last day; earlier periods keep their rows, run
-    included."""
+    """Each incremental KPI model on the ad fact recomputes from the period holding the earliest
+    of: the day before a newly loaded raw row's day (09-19), two days before the as-of day
+    (10-03), the day before its facts' last day; earlier periods keep their rows, run included.
+    The KPI models reading no Google Ads data are not built (pipelines/build_selection.py)."""
     before, after = late_only["before"], late_only["after"]
     as_of = dt.date.fromisoformat(FIXTURE_AS_OF)
     # Simple aggregates and ratios of one or two daily or entity facts are incremental; growth,
@@ -245,9 +252,14 @@ def test_kpi_models_recompute_only_the_periods_from_the_first_one_that_can_chang
     assert {"kpi_sea_roas", "kpi_seo_top3_keywords", "kpi_cs_replied_within_24h"} <= set(after)
     assert not {"kpi_seo_organic_sessions_growth", "kpi_crm_win_rate"} & set(after)
     assert set(before) == set(after)
-    kept_somewhere = set()
+    kept_somewhere, kept_whole = set(), set()
     for model, periods in after.items():
         facts = kpi_model_facts(model)
+        if not any(fact == "fct_ad_performance_daily" for fact, _ in facts):
+            # Reads no fact of Google Ads, and the as-of time is the same: not built at all.
+            assert periods == before[model], model
+            kept_whole.add(model)
+            continue
         causes = [as_of - dt.timedelta(days=2)]
         causes += [late_only["last_days"][fact] - dt.timedelta(days=1) for fact in facts]
         if any(fact == "fct_ad_performance_daily" for fact, _ in facts):
@@ -260,17 +272,38 @@ def test_kpi_models_recompute_only_the_periods_from_the_first_one_that_can_chang
                 assert (grain, built_by_run, *values) == before[model][period], (model, period)
                 assert built_by_run == late_only["fixture_run_id"]
                 kept_somewhere.add(model)
-    # The ad KPIs keep the weeks of 08-31 and 09-07, the tickets' the week of 09-21, the orders'
-    # the second quarter.
-    assert {"kpi_sea_roas", "kpi_cs_replied_within_24h", "kpi_repeat_purchases_per_customer"} <= (
-        kept_somewhere
-    )
+    # The ad KPIs keep the weeks of 08-31 and 09-07; the tickets' and orders' KPIs keep all.
+    assert {"kpi_sea_roas", "kpi_sea_cpa", "kpi_sea_conversions"} <= kept_somewhere
+    assert {"kpi_cs_replied_within_24h", "kpi_repeat_purchases_per_customer"} <= kept_whole
     # The late day's week has new numbers: its 6 conversions replace what the report of 09-14
     # to 09-27 said for 09-20.
     assert (
         after["kpi_sea_conversions"][D(2026, 9, 14)][3]
         != before["kpi_sea_conversions"][D(2026, 9, 14)][3]
     )
+
+
+def test_a_build_of_what_changed_equals_a_clean_build(late_only, tmp_path):
+    """The late Google Ads day, same as-of time: the models reading no Google Ads data are left
+    out, and the published marts equal those of a clean build of the same landing folder."""
+    built = late_only["built"]
+    assert {"marts/fct_ad_performance_daily", "kpis/kpi_sea_roas", "published/kpi_warehouse"} <= (
+        built
+    )
+    assert not {"marts/fct_orders", "marts/fct_support_tickets", "kpis/kpi_cs_nps"} & built
+    landing = tmp_path / "landing"
+    shutil.copytree(late_only["root"] / "landing", landing)
+    clean = run_pipeline(tmp_path, landing, FIXTURE_AS_OF)
+    assert clean.result.success
+    incremental = late_only["root"] / "published" / "kpi.duckdb"
+    assert kpi_values(incremental) == kpi_values(clean.warehouse_path)
+    for fact in [*DAILY_FACTS, "fct_orders", "fct_support_tickets", "fct_survey_responses"]:
+        columns, rows = fact_rows(clean.warehouse_path, fact)
+        kept_columns, kept_rows = fact_rows(incremental, fact)
+        assert columns == kept_columns
+        clean_records = without_lineage([dict(zip(columns, r, strict=True)) for r in rows])
+        kept_records = without_lineage([dict(zip(columns, r, strict=True)) for r in kept_rows])
+        assert sorted(clean_records, key=repr) == sorted(kept_records, key=repr), fact
 
 
 def test_incremental_result_equals_a_clean_build(incremental, tmp_path):

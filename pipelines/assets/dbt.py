@@ -22,7 +22,16 @@ from dagster_dbt import (
 
 from pipelines.alerts import deliver
 from pipelines.assets.kpi_checks import KpiAssetContext
-from pipelines.build_state import build_inputs, forget, is_current, record, run_context_values
+from pipelines.build_selection import current_models
+from pipelines.build_state import (
+    build_inputs,
+    changes_since,
+    forget,
+    is_current,
+    last_build,
+    record,
+    run_context_values,
+)
 from pipelines.checks.holds import (
     HeldSelection,
     held_selection,
@@ -308,10 +317,11 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
                 _log_stages(context, clock.seconds)
                 yield from held
                 return
+            previous = last_build(state_dir)
             forget(state_dir)  # a build that stops half-way must not count as current
+            complete = set(context.selected_asset_keys) == set(context.assets_def.keys)
             args = ["build", *full_tests_args(full)]
-            if selection.exclude:
-                args += ["--exclude", " ".join(selection.exclude)]
+            exclude = list(selection.exclude)
             code = model_code_fingerprint(project.project_dir, warehouse.engine)
             if needs_full_refresh(state_dir, code):
                 context.log.info(
@@ -320,6 +330,10 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
                     "incremental model was computed by other code."
                 )
                 args.append("--full-refresh")
+            elif complete and not full and not warehouse.is_spark:
+                exclude += _current_models(context, warehouse, manifest, previous, inputs, exclude)
+            if exclude:
+                args += ["--exclude", " ".join(sorted(set(exclude)))]
             started = time.time()
             invocation = dbt.cli(args, context=context)
             events = list(invocation.stream())
@@ -338,11 +352,60 @@ def build_dbt_assets(project: DbtProject, translator: KpiDbtTranslator = TRANSLA
             _log_stages(context, clock.seconds)
             yield from enriched
             yield from held
-            if set(context.selected_asset_keys) == set(context.assets_def.keys):
-                record(state_dir, inputs)
+            if complete:
+                record(state_dir, inputs, left_out=selection.exclude)
         prune_invocation_dirs(project.project_dir / project.target_path)
 
     return kpi_warehouse_dbt
+
+
+def _current_models(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    manifest: Mapping[str, Any],
+    previous: dict[str, Any] | None,
+    inputs: dict[str, object],
+    held: list[str],
+) -> list[str]:
+    """The models this build leaves out because none of their inputs changed since the last
+    complete build (pipelines/build_selection.py), said in the run's log. None is left out when
+    one of them is missing from the working database (a database replaced since)."""
+    changes = changes_since(previous, inputs)
+    if changes is None:
+        return []
+    current = [name for name in current_models(manifest, changes) if name not in held]
+    if not current:
+        return []
+    con = warehouse.built_tables_reader()
+    if con is None:
+        return []
+    with con:
+        existing = {
+            (schema, name)
+            for schema, name in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+    nodes = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    missing = [
+        name
+        for name in current
+        if (nodes[name]["schema"], nodes[name].get("alias") or name) not in existing
+    ]
+    if missing:
+        context.log.warning(
+            f"the last complete build's tables are not all in the working database (missing: "
+            f"{', '.join(missing[:5])}): every model is built"
+        )
+        return []
+    if current:
+        what = ", ".join(f"raw.{t}" for t in sorted(changes.tables)) or "no raw table"
+        as_of = "the as-of time moved" if changes.as_of_moved else "the same as-of time"
+        context.log.info(
+            f"{len(current)} models read nothing that changed since the last complete build "
+            f"(changed: {what}; {as_of}) and keep their tables: {', '.join(current)}"
+        )
+    return current
 
 
 def full_tests_args(full_checks: bool) -> list[str]:
