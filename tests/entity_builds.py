@@ -35,6 +35,7 @@ class TwoWarehouses:
         self.landing.mkdir(parents=True, exist_ok=True)
         self.select = select
         self.runs = 0
+        self.compiled: dict[str, str] = {}
         self.incremental_db = root / "incremental" / "kpi_work.duckdb"
         self.clean_db = root / "clean" / "kpi_work.duckdb"
         # The incremental warehouse published after every build, into a copy of the last file.
@@ -102,6 +103,8 @@ class TwoWarehouses:
                 result = runner.invoke([*self._args("run"), "--select", self.select])
                 _close_dbt_database()
             assert result.success, (work_db, result.exception, _failures(result))
+            if work_db == self.incremental_db:  # the SQL each model of the incremental run ran
+                self.compiled = {r.node.name: r.node.compiled_code for r in result.result.results}
         self._publish()
 
     def _publish(self) -> None:

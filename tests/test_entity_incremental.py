@@ -431,3 +431,32 @@ def test_random_delivery_sequences_equal_a_clean_build(tmp_path: Path) -> None:
             kept_orders += sum(row["built_by_run"] != run for row in orders)
         # The incremental builds really were incremental: orders were kept from earlier runs.
         assert kept_orders > 0, seed
+
+
+def test_more_keys_than_the_constant_limit_are_read_through_the_subquery(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above KPI_REBUILD_KEYS_CONSTANT_LIMIT keys (50,000 by default; 0 here) the entity facts
+    filter their staged rows by the query of the keys instead of constants: the same marts as a
+    clean build after a late older order, a refund or move and a ticket's first reply."""
+    monkeypatch.setenv("KPI_REBUILD_KEYS_CONSTANT_LIMIT", "0")
+    rng = random.Random(7)
+    warehouses = TwoWarehouses(tmp_path, SELECT)
+    shop = Shop(warehouses, rng)
+    shop.history()
+    warehouses.load(shop.as_of)
+    warehouses.build()
+    steps = [
+        (shop.late_older_order, "fct_orders"),
+        (shop.refund_or_move, "fct_orders"),
+        (shop.ticket_reply, "fct_support_tickets"),
+    ]
+    for step, fact in steps:
+        step()
+        shop.as_of += dt.timedelta(hours=12)
+        warehouses.load(shop.as_of)
+        warehouses.build()
+        assert_equals_clean_build(warehouses, f"subquery: {shop.done}")
+        # The fact the step changed read its keys through the query, not as constants.
+        assert "as keys_to_rebuild" in warehouses.compiled[fact], (fact, shop.done)
+        shop.done = []

@@ -66,8 +66,11 @@
 {% endmacro %}
 
 {#- Up to this many keys are written into the SQL as constants; beyond (a long backfill), the
-    keys stay a subquery. -#}
-{% macro rebuild_keys_constant_limit() %}{{ return(50000) }}{% endmacro %}
+    keys stay a subquery. KPI_REBUILD_KEYS_CONSTANT_LIMIT sets another limit (0: always the
+    subquery; the tests use it to check that path). -#}
+{% macro rebuild_keys_constant_limit() -%}
+    {{- return(env_var('KPI_REBUILD_KEYS_CONSTANT_LIMIT', '50000') | int) -}}
+{%- endmacro %}
 
 {#- The keys to rebuild as SQL literals (none when there are more than the limit: then the
     subquery is used). As constants, the staged view's filter reaches below its window over
