@@ -63,8 +63,8 @@ CRM_SNAPSHOTS_FROM = {"history": HISTORY_END - dt.timedelta(days=365)}
 # The night issue 20 measured: one new day of Google Ads and Search Console only.
 ADS_AND_SEARCH = ("google_ads", "search_console")
 # Files a run rewrites in place (DuckDB, Dagster's SQLite) are copied when a warehouse is saved;
-# the rest (landing files, the raw layer's Parquet, JSON state) is only ever replaced whole.
-LINKED_SUFFIXES = (".parquet", ".csv", ".xlsx", ".zip", ".json")
+# the raw layer's Parquet and the JSON state are only ever replaced whole, so they are linked.
+LINKED_SUFFIXES = (".parquet", ".json")
 
 
 def prepare_landing(work: Path, scale_name: str) -> tuple[Path, list[Path]]:
@@ -115,10 +115,27 @@ def _link_or_copy(source: str, destination: str) -> None:
 
 
 def save_warehouse(root: Path, saved: Path) -> None:
-    """A copy of a warehouse folder (landing, raw layer, working and published files, Dagster's
-    storage) to put back in its place later: the runs' paths stay the same."""
+    """A copy of a warehouse folder (raw layer, working and published files, Dagster's storage)
+    to put back in its place later, so the runs' paths stay the same. The landing folder is not
+    copied: a new link to a landing file changes its inode's change time, and ingestion would
+    then hash the file again (pipelines/ingest/hash_cache.py)."""
     shutil.rmtree(saved, ignore_errors=True)
-    shutil.copytree(root, saved, copy_function=_link_or_copy)
+    saved.mkdir(parents=True)
+    for entry in root.iterdir():
+        if entry.name != "landing":
+            shutil.copytree(entry, saved / entry.name, copy_function=_link_or_copy)
+
+
+def restore_warehouse(saved: Path, root: Path, added: list[Path]) -> None:
+    """Put a saved warehouse back and take the landing files added since out again."""
+    for entry in root.iterdir():
+        if entry.name != "landing":
+            shutil.rmtree(entry)
+    for entry in saved.iterdir():
+        entry.rename(root / entry.name)
+    saved.rmdir()
+    for path in added:
+        path.unlink()
 
 
 def environment(root: Path, landing: Path) -> dict[str, str]:
@@ -333,8 +350,7 @@ def main() -> None:
         save_warehouse(root, saved)
         add_files(cache, ads_files, landing)
         ads_night.append(run(env, NEW_DAY + dt.timedelta(days=1), stages["nightly_ads_search"]))
-        shutil.rmtree(root)
-        saved.rename(root)
+        restore_warehouse(saved, root, [landing / p.relative_to(cache) for p in ads_files])
         add_files(cache, new_day, landing)
         nightly.append(run(env, NEW_DAY + dt.timedelta(days=1), stages["nightly"]))
         idle.append(run(env, NEW_DAY + dt.timedelta(days=1), stages["no_new_files"]))
