@@ -102,3 +102,60 @@ def test_sea_kpis_count_the_search_platforms_but_not_meta(ad_run):
     # week of 09-28: 10 + 5 conversions (the unconverted JPY row's one is left out with it)
     assert _values(ad_run, "sea_conversions")[D(2026, 9, 28)]["value"] == pytest.approx(15.0)
     assert _values(ad_run, "sea_cpa")[D(2026, 9, 28)]["value"] == pytest.approx(180 / 15)
+
+
+# A later night: the ECB file again (a new download beside the first) with a JPY rate of 140 on
+# 09-28 (so 09-29 converts by it), and a Google Ads report for 10-04 with a CHF campaign, a
+# currency the ECB file has no rate for.
+LATER_RATES = (
+    (FIXTURES / "ad_currencies" / "landing" / "fx_rates" / "eurofxref-hist.csv")
+    .read_text(encoding="utf-8")
+    .replace("2026-09-28,1.25,N/A,", "2026-09-28,1.25,140,")
+)
+LINEAGE = "exclude (loaded_through, built_by_run)"
+CHF_DAY = (
+    "Campaign report\n"
+    '"October 4, 2026 - October 4, 2026"\n'
+    "Day,Campaign,Campaign ID,Currency code,Impr.,Clicks,Cost,Conversions,Conv. value\n"
+    "2026-10-04,CH - Brand,555,CHF,100,10,70.00,1.00,210.00\n"
+)
+
+
+@pytest.fixture(scope="module")
+def later_night(ad_run, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The ad run's warehouse (copied), then a run with the later rates and the CHF day, and a
+    clean build over the same landing folder."""
+    root = tmp_path_factory.mktemp("ad_currencies_later")
+    shutil.copytree(ad_run.root, root, dirs_exist_ok=True)
+    (root / "landing" / "fx_rates" / "eurofxref-hist_2026-10-05.csv").write_text(LATER_RATES)
+    (root / "landing" / "google_ads" / "campaign_report_2026-10-04.csv").write_text(CHF_DAY)
+    later = run_pipeline(root, root / "landing", AS_OF)
+    assert later.result.success
+    clean_root = tmp_path_factory.mktemp("ad_currencies_clean")
+    shutil.copytree(root / "landing", clean_root / "landing")
+    clean = run_pipeline(clean_root, clean_root / "landing", AS_OF)
+    assert clean.result.success
+    return {"later": later, "clean": clean}
+
+
+def test_a_later_rate_converts_the_day_and_a_new_unconverted_day_is_listed(later_night):
+    later = later_night["later"]
+    unconverted = _rows(
+        later,
+        "select platform, date_day, currency_code, cost_original, unconverted_reason"
+        " from marts.fct_ad_days_unconverted",
+    )
+    assert unconverted == [
+        ("google_ads", D(2026, 10, 4), "CHF", 70.0, "no ECB rate for CHF on or before 2026-10-04")
+    ]
+    _, _, cost, value, _ = _fact(later)[("google_ads", D(2026, 9, 29), "444")]
+    assert cost == pytest.approx(1000 / 140)  # 09-29 takes 09-28's rate, delivered later
+    assert value == pytest.approx(5000 / 140)
+
+
+def test_the_unconverted_days_and_the_fact_equal_a_clean_build(later_night):
+    later, clean = later_night["later"], later_night["clean"]
+    lineage = {"fct_ad_days_unconverted": "", "fct_ad_performance_daily": LINEAGE}
+    for table, exclude in lineage.items():
+        sql = f"select * {exclude} from marts.{table} order by all"
+        assert _rows(later, sql) == _rows(clean, sql), table

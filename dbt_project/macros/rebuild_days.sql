@@ -75,10 +75,27 @@
     rebuild as constants (queried once when the model runs), so the engine prunes the raw layer's
     files and row groups by their date statistics and reads only those days, instead of reading
     the whole history and joining it with the list. -#}
-{% macro rebuild_days_filter(raw_relation, date_column, also=[]) -%}
+{% macro rebuild_days_filter(raw_relation, date_column, also=[], watermark_of=none) -%}
     {%- if is_incremental() -%}
-    where {{ rebuild_days_condition(date_column, rebuild_days_list(raw_relation, date_column, this, also)) }}
+    {%- set fact = watermark_fact(watermark_of) -%}
+    where {{ rebuild_days_condition(date_column, rebuild_days_list(raw_relation, date_column, fact, also)) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The table whose watermark decides the days to rebuild: the model's own, or (`watermark_of`,
+    a model in the same schema) the daily fact a model is always built with, right before it.
+    fct_ad_days_unconverted holds no row on most days, so it has no watermark of its own; it is
+    built from the same raw tables as fct_ad_performance_daily, which runs after it, so that
+    fact's watermark is the one both were last built to. Not a ref: the fact depends on this
+    model, not the other way round. Without that table, every day is rebuilt. -#}
+{% macro watermark_fact(watermark_of=none) -%}
+    {%- if watermark_of is none -%}
+        {{- return(this) -}}
+    {%- endif -%}
+    {%- set fact = adapter.get_relation(
+        database=this.database, schema=this.schema, identifier=watermark_of
+    ) -%}
+    {{- return(fact if fact is not none else this) -}}
 {%- endmacro %}
 
 {#- The days to rebuild as a sorted list of ISO dates ('YYYY-MM-DD'); empty at parse time. -#}
@@ -147,9 +164,9 @@
     {%- set spec = config.get('rebuild_days') -%}
     {%- set target_relation = arg_dict['target_relation'] -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
+    {%- set fact = watermark_fact(spec['watermark_of']) if spec.get('watermark_of') else target_relation -%}
     {%- set days = rebuild_days_list(
-        source(spec['source'], spec['table']), spec['date_column'], target_relation,
-        spec.get('also', [])
+        source(spec['source'], spec['table']), spec['date_column'], fact, spec.get('also', [])
     ) %}
     delete from {{ target_relation }}
     where {{ rebuild_days_condition(spec['date_column'], days) }};

@@ -1,5 +1,37 @@
 -- The ad campaign days that could not be converted to the reporting currency (no ECB rate on or
--- before the day), with the reason; they are not in fct_ad_performance_daily.
+-- before the day), with the reason; they are not in fct_ad_performance_daily. Rebuilt by day
+-- like that fact, from the same raw tables and to its watermark (this table is empty on most
+-- days): it runs right before the fact (macros/rebuild_days.sql, watermark_fact).
+{%- set also_reads = [
+    {'source': 'microsoft_ads', 'table': 'campaign_days', 'date_column': 'date_day'},
+    {'source': 'meta_ads', 'table': 'campaign_days', 'date_column': 'date_day'},
+    {'source': 'fx_rates', 'table': 'daily', 'date_column': 'rate_date', 'through_last_day': true},
+] %}
+-- The relations its days to rebuild are read from, named at parse time:
+-- depends_on: {{ ref('stg_pipeline__run_context') }} {{ source('google_ads', 'campaign_days') }}
+-- {%- for extra in also_reads %} {{ source(extra['source'], extra['table']) }}{% endfor %}
+{{ config(
+    materialized=daily_fact_materialization(),
+    incremental_strategy='replace_days',
+    on_schema_change='append_new_columns',
+    rebuild_days={
+        'source': 'google_ads', 'table': 'campaign_days', 'date_column': 'date_day',
+        'also': also_reads, 'watermark_of': 'fct_ad_performance_daily',
+    },
+) }}
+
+with
+
+campaign_days as (
+
+    select * from {{ ref('int_ad_campaign_days_converted') }}
+    {{ rebuild_days_filter(
+        source('google_ads', 'campaign_days'), 'date_day', also_reads,
+        watermark_of='fct_ad_performance_daily'
+    ) }}
+
+)
+
 select
     cast(platform as {{ dbt.type_string() }}) as platform,
     cast(date_day as date) as date_day,
@@ -10,5 +42,5 @@ select
     cast(cost_original as double) as cost_original,
     cast(conversion_value_original as double) as conversion_value_original,
     cast(unconverted_reason as {{ dbt.type_string() }}) as unconverted_reason
-from {{ ref('int_ad_campaign_days_converted') }}
+from campaign_days
 where unconverted_reason is not null

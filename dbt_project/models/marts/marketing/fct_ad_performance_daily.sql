@@ -1,5 +1,7 @@
 {#- The fact reads every ad platform and the exchange rates: a new delivery of any of them
     rebuilds its days (a new rate: every day from its date on, macros/rebuild_days.sql). -#}
+-- Built after the days left unconverted, which are rebuilt to this fact's watermark:
+-- depends_on: {{ ref('fct_ad_days_unconverted') }}
 {%- set also_reads = [
     {'source': 'microsoft_ads', 'table': 'campaign_days', 'date_column': 'date_day'},
     {'source': 'meta_ads', 'table': 'campaign_days', 'date_column': 'date_day'},
