@@ -1,7 +1,7 @@
 """Whether dbt has anything to do: the inputs of the last complete build, and the current ones.
 
 A build's inputs are the dbt project as parsed (the manifest fingerprint, which covers the KPI
-definitions), the raw layer's files (as a whole and per table), the as-of time and rebuild window
+definitions), the raw layer's files (per table), the as-of time and rebuild window
 of the run, and the engine. When all of them equal those of the last complete build, its tables
 are current and the run skips dbt (about 20 s of fixed cost) instead of rebuilding the same
 values. When only some raw tables or the as-of time changed, `changes_since` says which, and the
@@ -38,11 +38,6 @@ def _raw_files(raw_dir: Path, pattern: str) -> Iterator[Path]:
     return (p for p in raw_dir.glob(pattern) if p.parent.name not in _SKIPPED)
 
 
-def raw_layer_digest(raw_dir: Path) -> str:
-    """The raw Parquet files (written once, so names, sizes and times identify their rows)."""
-    return files_digest(raw_dir, _raw_files(raw_dir, "*/*.parquet"))
-
-
 def raw_table_digest(raw_dir: Path, table: str) -> str:
     return files_digest(raw_dir, _raw_files(raw_dir, f"{table}/*.parquet"))
 
@@ -60,7 +55,8 @@ def run_context_values(raw_dir: Path) -> dict[str, str | None]:
 
 
 def raw_table_digests(raw_dir: Path) -> dict[str, str]:
-    """Each raw table's digest (`raw_table_digest`), by table folder."""
+    """Each raw table's digest (`raw_table_digest`), by table folder: the raw Parquet files are
+    written once, so their names, sizes and times identify their rows."""
     if not raw_dir.is_dir():
         return {}
     return {
@@ -74,7 +70,6 @@ def build_inputs(raw_dir: Path, manifest_fingerprint: str, engine: str) -> dict[
     return {
         "engine": engine,
         "project": manifest_fingerprint,
-        "raw": raw_layer_digest(raw_dir),
         "tables": raw_table_digests(raw_dir),
         "run": run_context_values(raw_dir),
     }

@@ -69,7 +69,14 @@
     keys stay a subquery. KPI_REBUILD_KEYS_CONSTANT_LIMIT sets another limit (0: always the
     subquery; the tests use it to check that path). -#}
 {% macro rebuild_keys_constant_limit() -%}
-    {{- return(env_var('KPI_REBUILD_KEYS_CONSTANT_LIMIT', '50000') | int) -}}
+    {%- set text = env_var('KPI_REBUILD_KEYS_CONSTANT_LIMIT', '50000') | trim -%}
+    {%- if not text.isdigit() -%}
+        {{- exceptions.raise_compiler_error(
+            "KPI_REBUILD_KEYS_CONSTANT_LIMIT must be a whole number of keys (0 or more), not '"
+            ~ text ~ "'"
+        ) -}}
+    {%- endif -%}
+    {{- return(text | int) -}}
 {%- endmacro %}
 
 {#- The keys to rebuild as SQL literals (none when there are more than the limit: then the

@@ -398,13 +398,12 @@ def _current_models(
             f"{', '.join(missing[:5])}): every model is built"
         )
         return []
-    if current:
-        what = ", ".join(f"raw.{t}" for t in sorted(changes.tables)) or "no raw table"
-        as_of = "the as-of time moved" if changes.as_of_moved else "the same as-of time"
-        context.log.info(
-            f"{len(current)} models read nothing that changed since the last complete build "
-            f"(changed: {what}; {as_of}) and keep their tables: {', '.join(current)}"
-        )
+    what = ", ".join(f"raw.{t}" for t in sorted(changes.tables)) or "no raw table"
+    as_of = "the as-of time moved" if changes.as_of_moved else "the same as-of time"
+    context.log.info(
+        f"{len(current)} models read nothing that changed since the last complete build "
+        f"(changed: {what}; {as_of}) and keep their tables: {', '.join(current)}"
+    )
     return current
 
 

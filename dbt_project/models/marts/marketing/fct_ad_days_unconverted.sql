@@ -2,11 +2,7 @@
 -- before the day), with the reason; they are not in fct_ad_performance_daily. Rebuilt by day
 -- like that fact, from the same raw tables and to its watermark (this table is empty on most
 -- days): it runs right before the fact (macros/rebuild_days.sql, watermark_fact).
-{%- set also_reads = [
-    {'source': 'microsoft_ads', 'table': 'campaign_days', 'date_column': 'date_day'},
-    {'source': 'meta_ads', 'table': 'campaign_days', 'date_column': 'date_day'},
-    {'source': 'fx_rates', 'table': 'daily', 'date_column': 'rate_date', 'through_last_day': true},
-] %}
+{%- set also_reads = ad_days_also_reads() %}
 -- The relations its days to rebuild are read from, named at parse time:
 -- depends_on: {{ ref('stg_pipeline__run_context') }} {{ source('google_ads', 'campaign_days') }}
 -- {%- for extra in also_reads %} {{ source(extra['source'], extra['table']) }}{% endfor %}

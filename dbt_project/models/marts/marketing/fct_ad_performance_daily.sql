@@ -2,11 +2,7 @@
     rebuilds its days (a new rate: every day from its date on, macros/rebuild_days.sql). -#}
 -- Built after the days left unconverted, which are rebuilt to this fact's watermark:
 -- depends_on: {{ ref('fct_ad_days_unconverted') }}
-{%- set also_reads = [
-    {'source': 'microsoft_ads', 'table': 'campaign_days', 'date_column': 'date_day'},
-    {'source': 'meta_ads', 'table': 'campaign_days', 'date_column': 'date_day'},
-    {'source': 'fx_rates', 'table': 'daily', 'date_column': 'rate_date', 'through_last_day': true},
-] %}
+{%- set also_reads = ad_days_also_reads() %}
 {{ config(
     materialized=daily_fact_materialization(),
     incremental_strategy='replace_days',
